@@ -1,0 +1,392 @@
+"""One typed, validated settings object per stack.
+
+A stack picks an environment and a usage tier; the tier preset (sizes and counts from the
+deployment review's growth table) fills every key the stack does not set. Validation runs
+before any resource is registered and reports every problem at once, each naming its config
+key (``accunode:<key>``) and what is allowed.
+
+``StackSettings.from_mapping`` is pure (used by the cost CLI and tests); ``load_settings`` reads
+``pulumi.Config("accunode")`` and turns errors into ``pulumi.RunError`` (no traceback).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+from accunode import catalog
+from accunode.netplan import MAX_PREFIX, MIN_PREFIX, plan_subnets
+
+NAMESPACE = "accunode"
+PROJECT = "accunode"
+
+Environment = Literal["dev", "staging", "prod"]
+Tier = Literal["minimal", "light", "moderate", "high", "enterprise"]
+TIERS: tuple[str, ...] = ("minimal", "light", "moderate", "high", "enterprise")
+ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
+REQUIRED_IN_PROD = ("alertEmail", "githubRepository", "owner", "monthlyBudget", "imageTag")
+# CloudWatch Logs accepts only these retention periods (days).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
+                      2192, 2557, 2922, 3288, 3653)
+
+# The deployment review's growth table, as config-shaped presets. "minimal" is the document's
+# current setup; "light" is the same setup with the document's autoscaling (API 1-10 tasks).
+TIER_PRESETS: dict[str, dict[str, Any]] = {
+    "minimal": {
+        "api": {"cpu": 512, "memory": 1024, "minCount": 1, "desiredCount": 1, "maxCount": 2},
+        "worker": {"cpu": 1024, "memory": 2048, "minCount": 1, "desiredCount": 1, "maxCount": 2},
+        "database": {"instanceClass": "db.t3.small", "allocatedStorage": 20, "maxAllocatedStorage": 100,
+                     "multiAz": False},
+        "cache": {"nodeType": "cache.t3.micro", "numNodes": 1},
+        "waf": False, "azCount": 2, "monthlyBudget": 250,
+    },
+    "light": {
+        "api": {"cpu": 512, "memory": 1024, "minCount": 1, "desiredCount": 1, "maxCount": 10},
+        "worker": {"cpu": 1024, "memory": 2048, "minCount": 1, "desiredCount": 1, "maxCount": 5},
+        "database": {"instanceClass": "db.t3.small", "allocatedStorage": 20, "maxAllocatedStorage": 100,
+                     "multiAz": False},
+        "cache": {"nodeType": "cache.t3.micro", "numNodes": 1},
+        "waf": False, "azCount": 2, "monthlyBudget": 300,
+    },
+    "moderate": {
+        "api": {"cpu": 1024, "memory": 2048, "minCount": 1, "desiredCount": 1, "maxCount": 10},
+        "worker": {"cpu": 2048, "memory": 4096, "minCount": 1, "desiredCount": 1, "maxCount": 5},
+        "database": {"instanceClass": "db.t3.medium", "allocatedStorage": 50, "maxAllocatedStorage": 200,
+                     "multiAz": False},
+        "cache": {"nodeType": "cache.t3.small", "numNodes": 1},
+        "waf": False, "azCount": 2, "monthlyBudget": 450,
+    },
+    "high": {
+        "api": {"cpu": 2048, "memory": 4096, "minCount": 2, "desiredCount": 2, "maxCount": 4},
+        "worker": {"cpu": 2048, "memory": 4096, "minCount": 3, "desiredCount": 3, "maxCount": 5},
+        "database": {"instanceClass": "db.t3.large", "allocatedStorage": 100, "maxAllocatedStorage": 500,
+                     "multiAz": False},
+        "cache": {"nodeType": "cache.t3.medium", "numNodes": 1},
+        "waf": False, "azCount": 2, "monthlyBudget": 1300,
+    },
+    "enterprise": {
+        "api": {"cpu": 4096, "memory": 8192, "minCount": 10, "desiredCount": 10, "maxCount": 20},
+        "worker": {"cpu": 4096, "memory": 8192, "minCount": 7, "desiredCount": 7, "maxCount": 14},
+        "database": {"instanceClass": "db.t3.xlarge", "allocatedStorage": 200, "maxAllocatedStorage": 1000,
+                     "multiAz": True},
+        "cache": {"nodeType": "cache.r6g.large", "numNodes": 2},
+        "waf": True, "azCount": 3, "monthlyBudget": 6000,
+    },
+}
+
+
+class SettingsError(ValueError):
+    """Invalid stack configuration. ``problems`` holds one line per offending key."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid stack configuration:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
+
+
+class ServiceSettings(_Model):
+    """One Fargate service: task size in CPU units / MiB, and its autoscaling range."""
+
+    cpu: int
+    memory: int
+    min_count: int = Field(ge=0, le=100)
+    desired_count: int = Field(ge=0, le=100)
+    max_count: int = Field(ge=1, le=100)
+    spot: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> ServiceSettings:
+        if self.cpu not in catalog.FARGATE_SIZES:
+            raise ValueError(f"cpu {self.cpu} is not a Fargate size; allowed: "
+                             f"{', '.join(map(str, catalog.FARGATE_SIZES))}")
+        if not catalog.fargate_size_is_valid(self.cpu, self.memory):
+            allowed = catalog.FARGATE_SIZES[self.cpu]
+            raise ValueError(f"memory {self.memory} MiB is not allowed with cpu {self.cpu}; allowed: "
+                             f"{allowed[0]}-{allowed[-1]} MiB in steps of {allowed[1] - allowed[0]}")
+        if not self.min_count <= self.desired_count <= self.max_count:
+            raise ValueError(f"counts must satisfy minCount <= desiredCount <= maxCount, got "
+                             f"{self.min_count} <= {self.desired_count} <= {self.max_count}")
+        return self
+
+    @property
+    def vcpu(self) -> float:
+        return self.cpu / 1024
+
+    @property
+    def memory_gib(self) -> float:
+        return self.memory / 1024
+
+
+class DatabaseSettings(_Model):
+    instance_class: str
+    allocated_storage: int = Field(ge=20, le=65536)
+    max_allocated_storage: int = Field(ge=20, le=65536)
+    multi_az: bool
+    backup_retention_days: int = Field(ge=7, le=35)
+    engine_version: str = "16"
+
+    @field_validator("instance_class")
+    @classmethod
+    def _known_class(cls, value: str) -> str:
+        if value not in catalog.RDS_CLASSES:
+            raise ValueError(f"{value!r} is not a known RDS class; allowed: {', '.join(catalog.RDS_CLASSES)}")
+        return value
+
+    @field_validator("engine_version")
+    @classmethod
+    def _supported_major(cls, value: str) -> str:
+        if value.split(".")[0] not in {"14", "15", "16", "17"}:
+            raise ValueError(f"PostgreSQL {value!r} is not supported; allowed majors: 14, 15, 16, 17 "
+                             "(older majors incur RDS Extended Support charges)")
+        return value
+
+    @model_validator(mode="after")
+    def _storage_range(self) -> DatabaseSettings:
+        if self.max_allocated_storage < self.allocated_storage:
+            raise ValueError(f"maxAllocatedStorage ({self.max_allocated_storage}) must be >= "
+                             f"allocatedStorage ({self.allocated_storage})")
+        return self
+
+
+class CacheSettings(_Model):
+    node_type: str
+    num_nodes: int = Field(ge=1, le=6)
+
+    @field_validator("node_type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value not in catalog.CACHE_NODE_TYPES:
+            raise ValueError(f"{value!r} is not a known ElastiCache node type; allowed: "
+                             f"{', '.join(catalog.CACHE_NODE_TYPES)}")
+        return value
+
+
+class StackSettings(_Model):
+    stack: str
+    region: str = "us-east-1"
+    environment: Environment
+    tier: Tier = "light"
+    az_count: int = Field(ge=2, le=3)
+    vpc_cidr: str = "10.0.0.0/16"
+    nat_strategy: Literal["single", "per-az"]
+    alert_email: str | None = None
+    github_repository: str | None = None
+    deploy_branch: str = "prod"
+    monthly_budget: float = Field(gt=0)
+    owner: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    certificate_arn: str | None = None
+    image_tag: str = "dev"
+    cpu_architecture: Literal["x86_64", "arm64"] = "x86_64"
+    api: ServiceSettings
+    worker: ServiceSettings
+    database: DatabaseSettings
+    cache: CacheSettings
+    waf: bool
+    log_retention_days: int = 30
+    ecr_keep_images: int = Field(default=7, ge=1, le=1000)
+    build_image: bool = False
+
+    @field_validator("vpc_cidr")
+    @classmethod
+    def _cidr(cls, value: str) -> str:
+        try:
+            network = ipaddress.IPv4Network(value, strict=True)
+        except ValueError as error:
+            raise ValueError(f"{value!r} is not an IPv4 network in CIDR form, e.g. 10.0.0.0/16 ({error})") from None
+        if not network.is_private:
+            raise ValueError(f"{value!r} is not a private (RFC 1918) range; use 10.0.0.0/8, 172.16.0.0/12 "
+                             "or 192.168.0.0/16")
+        if not MIN_PREFIX <= network.prefixlen <= MAX_PREFIX:
+            raise ValueError(f"prefix /{network.prefixlen} is not allowed; allowed: /{MIN_PREFIX} to /{MAX_PREFIX}")
+        return value
+
+    @field_validator("alert_email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", value):
+            raise ValueError(f"{value!r} is not an email address")
+        return value
+
+    @field_validator("github_repository")
+    @classmethod
+    def _repository(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9-]+/[A-Za-z0-9._-]+", value):
+            raise ValueError(f"{value!r} is not a GitHub repository; expected owner/name without wildcards")
+        return value
+
+    @field_validator("deploy_branch", "image_tag", "stack")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,127}", value) or "*" in value:
+            raise ValueError(f"{value!r} is not allowed; use letters, digits, '.', '_', '-', '/' (no wildcards)")
+        return value
+
+    @field_validator("certificate_arn")
+    @classmethod
+    def _certificate(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+",
+                                                  value):
+            raise ValueError(f"{value!r} is not an ACM certificate ARN "
+                             "(arn:aws:acm:<region>:<account>:certificate/<id>)")
+        return value
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(f"{value} is not a CloudWatch retention period; allowed: "
+                             f"{', '.join(map(str, LOG_RETENTION_DAYS))}")
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: dict[str, str]) -> dict[str, str]:
+        reserved = sorted(k for k in value if k.lower().startswith("aws:"))
+        if reserved:
+            raise ValueError(f"tag keys starting with 'aws:' are reserved by AWS: {', '.join(reserved)}")
+        return value
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> StackSettings:
+        plan_subnets(self.vpc_cidr, self.az_count)  # raises ValueError when the subnets do not fit
+        if self.environment == "prod" and self.worker.min_count == 0:
+            raise ValueError("worker.minCount 0 (scale to zero) is allowed only outside prod")
+        if self.cache.num_nodes == 1 and self.environment == "prod" and self.tier == "enterprise":
+            raise ValueError("cache.numNodes must be >= 2 for an enterprise prod stack (Multi-AZ failover)")
+        return self
+
+    # ---- derived values used by the program ----
+    @property
+    def is_prod(self) -> bool:
+        return self.environment == "prod"
+
+    @property
+    def name_prefix(self) -> str:
+        """Prefix for physical names: ``accunode-<stack>``."""
+        return f"{PROJECT}-{self.stack}"
+
+    @property
+    def ssm_path(self) -> str:
+        return f"/{PROJECT}/{self.stack}"
+
+    @property
+    def https(self) -> bool:
+        return self.certificate_arn is not None
+
+    @property
+    def cost_tags(self) -> dict[str, str]:
+        """Tags on every taggable resource: cost allocation first, then the stack's own."""
+        base = {"project": PROJECT, "environment": self.environment, "stack": self.stack, "tier": self.tier}
+        if self.owner:
+            base["owner"] = self.owner
+        return {**self.tags, **base}
+
+
+def _parse_value(value: Any) -> Any:
+    """Pulumi passes top-level config as strings and objects as JSON strings; undo that."""
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _effective_config(stack: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The stack's keys laid over the defaults of its environment and tier."""
+    environment = values.get("environment")
+    tier = values.get("tier", "light")
+    preset = TIER_PRESETS.get(tier, TIER_PRESETS["light"]) if isinstance(tier, str) else TIER_PRESETS["light"]
+    prod = environment == "prod"
+    defaults = _merge(preset, {
+        "stack": stack,
+        "natStrategy": "per-az" if prod and tier in ("high", "enterprise") else "single",
+        # Outside prod a Multi-AZ database doubles the cost for no user-facing benefit.
+        "database": {"multiAz": bool(preset["database"]["multiAz"]) and prod,
+                     "backupRetentionDays": 14 if prod else 7},
+    })
+    return _merge(defaults, values)
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    return f"{NAMESPACE}:" + ".".join(to_camel(str(part)) if isinstance(part, str) else f"[{part}]" for part in loc)
+
+
+def _describe(error: dict[str, Any]) -> str:
+    loc = tuple(part for part in error["loc"] if part not in ("function-after",))
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        parent = loc[:-1]
+        model: type[BaseModel] = StackSettings
+        for part in parent:
+            model = model.model_fields[_field_name(model, str(part))].annotation  # type: ignore[assignment]
+        allowed = ", ".join(sorted(f.alias or name for name, f in model.model_fields.items()
+                                   if name not in ("stack", "region")))
+        return f"{_location(loc)}: unknown key; allowed keys: {allowed}"
+    if error["type"] == "missing":
+        return f"{_location(loc)}: required"
+    return f"{_location(loc) if loc else NAMESPACE}: {message}"
+
+
+def _field_name(model: type[BaseModel], alias: str) -> str:
+    for name, field in model.model_fields.items():
+        if alias in (name, field.alias):
+            return name
+    return alias
+
+
+def validate_settings(stack: str, values: Mapping[str, Any], region: str = "us-east-1") -> StackSettings:
+    """Build a stack's settings from its ``accunode:*`` keys (namespace stripped). Raises SettingsError."""
+    parsed = {key: _parse_value(value) for key, value in values.items()}
+    problems: list[str] = []
+    environment = parsed.get("environment")
+    if environment is None:
+        problems.append(f"{NAMESPACE}:environment: required; allowed: {', '.join(ENVIRONMENTS)}")
+    elif environment not in ENVIRONMENTS:
+        problems.append(f"{NAMESPACE}:environment: {environment!r} is not allowed; allowed: {', '.join(ENVIRONMENTS)}")
+    tier = parsed.get("tier", "light")
+    if tier not in TIERS:
+        problems.append(f"{NAMESPACE}:tier: {tier!r} is not allowed; allowed: {', '.join(TIERS)}")
+    if environment == "prod":
+        problems += [f"{NAMESPACE}:{key}: required in prod" for key in REQUIRED_IN_PROD if parsed.get(key) is None]
+    if problems:
+        raise SettingsError(problems)
+    try:
+        return StackSettings.model_validate({**_effective_config(stack, parsed), "region": region})
+    except ValidationError as error:
+        raise SettingsError([_describe(e) for e in error.errors()]) from None
+
+
+def load_settings() -> StackSettings:
+    """Settings of the running Pulumi stack. Invalid config stops the program with a plain message."""
+    import pulumi
+    from pulumi.runtime.config import CONFIG, get_config_env
+
+    prefix = f"{NAMESPACE}:"
+    raw = {**get_config_env(), **CONFIG.get()}
+    values = {key.removeprefix(prefix): value for key, value in raw.items() if key.startswith(prefix)}
+    region = pulumi.Config("aws").get("region") or "us-east-1"
+    try:
+        return validate_settings(pulumi.get_stack(), values, region=region)
+    except SettingsError as error:
+        raise pulumi.RunError(str(error)) from None
