@@ -53,7 +53,14 @@ SECRET_PLACEHOLDER = "[secret:{key}]"  # noqa: S105 - a marker, not a secret
 
 
 class CaptureError(RuntimeError):
-    """The program failed. ``str()`` is the message a user should see (no traceback)."""
+    """The program failed. ``str()`` is the message a user should see (no traceback).
+
+    ``graph`` holds what was registered before the failure (None when the run never started).
+    """
+
+    def __init__(self, message: str, graph: ResourceGraph | None = None):
+        super().__init__(message)
+        self.graph = graph
 
 
 # --------------------------------------------------------------------------------------------
@@ -467,11 +474,11 @@ def run_program(
         try:
             _sync_await(run_in_stack(fn))
         except pulumi.RunError as error:
-            raise CaptureError(str(error)) from None
-        except CaptureError:
-            raise
+            raise CaptureError(str(error), graph) from None
+        except CaptureError as error:
+            raise CaptureError(str(error), graph) from None
         except Exception as error:
-            raise CaptureError(f"the program failed: {type(error).__name__}: {error}") from error
+            raise CaptureError(f"the program failed: {type(error).__name__}: {error}", graph) from error
         finally:
             pulumi_settings.ROOT.set(None)
     return graph
