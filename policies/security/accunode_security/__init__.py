@@ -1,0 +1,17 @@
+"""AccuNode's security rules, grouped by area, as CrossGuard policies (see ../README.md)."""
+
+from __future__ import annotations
+
+from pulumi_policy import EnforcementLevel, Policy
+
+from . import containers, data, edge, exemptions, identity, logging, network
+from ._rules import Rule
+
+RULES: list[Rule] = [*network.RULES, *data.RULES, *containers.RULES, *edge.RULES, *identity.RULES, *logging.RULES,
+                     exemptions.RULE]
+ALL_POLICIES: list[Policy] = [rule.policy() for rule in RULES]
+PACK_NAME = "accunode-security"
+PACK_ENFORCEMENT = EnforcementLevel.MANDATORY
+INITIAL_CONFIG: dict[str, EnforcementLevel | dict] = {}
+
+__all__ = ["ALL_POLICIES", "INITIAL_CONFIG", "PACK_ENFORCEMENT", "PACK_NAME", "RULES"]
