@@ -54,4 +54,4 @@ pulumi.export("ssmPath", app_secrets.path)
 # ---- compute, edge, identity, monitoring (another helper adds these below) -------------------
 # Inputs they need from above: network.private / network.public (SubnetSet), groups.{alb,api,worker}_id,
 # registry.repository_url / repository_arn, app_secrets.database_url_arn / redis_url_arn / path_arn,
-# database.identifier, cache.replication_group_id, network.flow_log_group_name.
+# database.identifier, cache.replication_group_id / member_cluster_ids, network.flow_log_group_name.

@@ -67,6 +67,8 @@ class Cache(pulumi.ComponentResource):
     replication_group_id: str
     primary_endpoint: Output[str]
     port: int
+    member_cluster_ids: tuple[str, ...]
+    """The nodes' cache cluster ids (``<group>-001``...), the dimension of per-node CloudWatch metrics."""
     auth_token: Output[str]
     """Secret."""
 
@@ -119,6 +121,7 @@ class Cache(pulumi.ComponentResource):
         self.replication_group_id = group_id
         self.primary_endpoint = group.primary_endpoint_address
         self.port = PORT
+        self.member_cluster_ids = tuple(f"{group_id}-{index:03d}" for index in range(1, args.num_nodes + 1))
         self.auth_token = Output.secret(auth_token.result)
         self.register_outputs({"replicationGroupId": group.replication_group_id,
                                "primaryEndpoint": group.primary_endpoint_address})

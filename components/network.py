@@ -83,8 +83,7 @@ def flow_logs_policy(log_group_arn: str) -> dict[str, Any]:
         "Version": "2012-10-17",
         "Statement": [{
             "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups",
-                       "logs:DescribeLogStreams"],
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
             "Resource": [log_group_arn, f"{log_group_arn}:*"],
         }],
     }

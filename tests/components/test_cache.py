@@ -26,6 +26,12 @@ def _build(**overrides) -> ResourceGraph:
     return run_program(lambda: Cache("cache", _args(**overrides)))
 
 
+def test_member_cluster_ids_follow_elasticache_naming():
+    nodes = []
+    run_program(lambda: nodes.extend(Cache("cache", _args(num_nodes=3)).member_cluster_ids))
+    assert nodes == ["accunode-test-redis-001", "accunode-test-redis-002", "accunode-test-redis-003"]
+
+
 @pytest.fixture(scope="module")
 def single() -> ResourceGraph:
     return _build()
