@@ -136,3 +136,13 @@ def test_an_unencrypted_public_unprotected_database_is_caught(stack_graph):
     for finding in ("storageEncrypted", "publiclyAccessible", "deletionProtection", "not protected",
                     "transitEncryptionEnabled", "maps public IPs"):
         assert finding in problems
+
+
+def test_enterprise_prod_spreads_over_three_zones_with_failover(stack_graph):
+    graph = stack_graph("prod", **{"accunode:tier": "enterprise"})
+    assert data_tier_problems(graph) == []
+    assert len(graph.of_type("aws:ec2/natGateway:NatGateway")) == 3
+    assert len(subnets_behind(graph, graph.find(RDS), "dbSubnetGroupName")) == 3
+    assert graph.find(RDS).props["multiAz"] is True
+    redis = graph.find(REDIS).props
+    assert (redis["numCacheClusters"], redis["automaticFailoverEnabled"], redis["multiAzEnabled"]) == (2, True, True)
