@@ -224,7 +224,16 @@ class StackSettings(_Model):
             raise ValueError(f"{value!r} is not a GitHub repository; expected owner/name without wildcards")
         return value
 
-    @field_validator("deploy_branch", "image_tag", "stack")
+    @field_validator("stack")
+    @classmethod
+    def _stack_name(cls, value: str) -> str:
+        # The stack name is part of physical names (accunode-<stack>-db, ...), which AWS wants lower case.
+        if not re.fullmatch(r"[a-z][a-z0-9-]{0,19}", value):
+            raise ValueError(f"stack name {value!r} is not allowed; use 1-20 lower-case letters, digits and '-', "
+                             "starting with a letter (it is part of AWS resource names)")
+        return value
+
+    @field_validator("deploy_branch", "image_tag")
     @classmethod
     def _plain_name(cls, value: str) -> str:
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,127}", value) or "*" in value:

@@ -183,3 +183,9 @@ def test_load_settings_reads_the_running_stacks_config() -> None:
                                                      "accunode:monthlyBudget": "900", "aws:region": "eu-west-1"})
     assert seen == {"stack": "qa", "tier": "high", "region": "eu-west-1", "budget": 900.0}
     assert graph.outputs == {"tier": "high"}
+
+
+@pytest.mark.parametrize("stack", ["Prod", "my_stack", "1dev", "a" * 21])
+def test_stack_names_that_cannot_be_aws_names_are_rejected(stack: str) -> None:
+    with pytest.raises(SettingsError, match="stack name"):
+        validate_settings(stack, {"environment": "dev"})
