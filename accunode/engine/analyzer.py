@@ -426,6 +426,9 @@ class PolicyPackHost:
     def rpc_failure(self, error: Any, what: str) -> PolicyPackError:
         details = error.details() if hasattr(error, "details") else str(error)
         code = error.code().name if hasattr(error, "code") else ""
+        if code == "UNAVAILABLE" and self.process is not None:  # the pack may be exiting: let it finish
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=2)
         exited = self.process is not None and self.process.poll() is not None
         if exited:
             details = f"the pack process exited with code {self.process.returncode}"  # type: ignore[union-attr]

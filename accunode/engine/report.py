@@ -74,10 +74,13 @@ class PreviewReport:
         return EXIT_MANDATORY if self.mandatory else EXIT_OK
 
     def pack_path(self, pack: PackInfo) -> str:
-        try:
-            return pack.path.resolve().relative_to(self.project_dir.resolve()).as_posix()
-        except ValueError:
-            return pack.path.as_posix()
+        """The pack's directory relative to the project (or the working directory) when under it."""
+        for base in (self.project_dir, Path.cwd()):
+            try:
+                return pack.path.resolve().relative_to(base.resolve()).as_posix()
+            except ValueError:
+                continue
+        return pack.path.as_posix()
 
 
 # --------------------------------------------------------------------------------------------
