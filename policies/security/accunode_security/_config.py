@@ -111,7 +111,8 @@ class ExemptionLog:
     """Exemptions applied during this pack process, reported by the advisory ``security-exemptions`` policy.
 
     The engine analyzes every resource (Analyze, in parallel threads) before it analyzes the stack
-    (AnalyzeStack), all in one pack process, so the stack policy sees every exemption of the run.
+    (AnalyzeStack), all in one pack process, so the stack policy sees every exemption of the run;
+    it empties the log, so a pack process that serves a second run starts clean.
     """
 
     def __init__(self) -> None:
@@ -122,13 +123,12 @@ class ExemptionLog:
         with self._lock:
             self._entries[(entry.policy, entry.urn)] = entry
 
-    def entries(self) -> list[AppliedExemption]:
+    def take(self) -> list[AppliedExemption]:
+        """The entries, emptying the log: the stack analysis ends a run, the next run starts afresh."""
         with self._lock:
-            return sorted(self._entries.values(), key=lambda e: (e.urn, e.policy))
-
-    def clear(self) -> None:
-        with self._lock:
+            entries = sorted(self._entries.values(), key=lambda e: (e.urn, e.policy))
             self._entries.clear()
+            return entries
 
 
 EXEMPTION_LOG = ExemptionLog()

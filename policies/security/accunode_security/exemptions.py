@@ -11,7 +11,7 @@ AREA = "exemptions"
 
 
 def check_exemptions(graph: Graph, ctx: Context) -> Iterator[tuple[Res, str]]:
-    for entry in EXEMPTION_LOG.entries():
+    for entry in EXEMPTION_LOG.take():
         res = graph.by_urn(entry.urn)
         if res is None:
             continue
