@@ -1,0 +1,103 @@
+"""Random, unknown and oddly typed property values never make a security rule raise.
+
+An exception in a rule would escape the servicer as an RPC error, which aborts the whole preview
+(``failed to run policy``). The pack guards against that by turning an unexpected error into a
+violation that names the rule, so these tests also assert that no such "internal error" appears,
+and that no rule trips the SDK's unknown-value proxy ("can't run policy ... during preview").
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import accunode_security as security
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accunode.engine.graph import SECRET_SIG, SIG_KEY, UNKNOWNS, Resource
+from tests.policies._requests import Result
+from tests.policies._stack import secure_stack
+from tests.policies.test_security_rules import harness
+
+RESOURCE_TYPES = sorted({t for rule in security.RULES for t in rule.types})
+STACK_RULE_TYPES = sorted({r.type for r in secure_stack().resources.values()})
+KEYS = [
+    "storageEncrypted", "publiclyAccessible", "backupRetentionPeriod", "deletionProtection", "skipFinalSnapshot",
+    "parameterGroupName", "dbSubnetGroupName", "vpcSecurityGroupIds", "parameters", "name", "value",
+    "atRestEncryptionEnabled", "transitEncryptionEnabled", "authToken", "userGroupIds", "subnetGroupName",
+    "subnetIds", "securityGroupIds", "containerDefinitions", "executionRoleArn", "taskRoleArn",
+    "networkConfiguration", "assignPublicIp", "subnets", "securityGroups", "imageScanningConfiguration",
+    "scanOnPush", "imageTagMutability", "repository", "policy", "protocol", "sslPolicy", "defaultActions", "type",
+    "redirect", "loadBalancerArn", "dropInvalidHeaderFields", "accessLogs", "enabled", "enableDeletionProtection",
+    "loadBalancerType", "internal", "resourceArn", "inlinePolicies", "managedPolicyArns", "policyArn",
+    "assumeRolePolicy", "Statement", "Effect", "Action", "Resource", "NotResource", "Principal", "Federated",
+    "Condition", "retentionInDays", "bucket", "blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls",
+    "restrictPublicBuckets", "rules", "applyServerSideEncryptionByDefault", "sseAlgorithm",
+    "serverSideEncryptionConfiguration", "mapPublicIpOnLaunch", "routes", "gatewayId", "routeTableId",
+    "subnetId", "vpcId", "ingress", "egress", "ipProtocol", "fromPort", "toPort", "cidrIpv4", "cidrIpv6",
+    "cidrBlocks", "ipv6CidrBlocks", "referencedSecurityGroupId", "sourceSecurityGroupId", "self",
+    "securityGroupId", "prefixListIds", "user", "readonlyRootFilesystem", "privileged", "environment",
+    "logConfiguration", "logDriver", "defaultRouteTableId",
+]
+INTERESTING = ["0.0.0.0/0", "::/0", "10.0.0.0/16", "-1", "tcp", "6", "icmp", "root", "0", "0:0", "1000:1000",
+               "HTTP", "HTTPS", "redirect", "forward", "true", "false", "*", "iam:PassRole", "iam:*", "Allow", "Deny",
+               "IMMUTABLE", "SecureString", "String", "AES256", "rds.force_ssl", "1", "igw-0abc", "application",
+               "repo:*", "token.actions.githubusercontent.com", "AKIAIOSFODNN7EXAMPLE", "postgres://u:p@h/db",
+               "arn:aws:iam::aws:policy/AdministratorAccess", "/accunode/prod/database-url"]
+
+# No NaN or infinity: the SDK's protobuf-to-dict step rejects them before any rule runs.
+scalars = (st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False, allow_infinity=False)
+           | st.text(max_size=12) | st.sampled_from(sorted(UNKNOWNS)) | st.sampled_from(INTERESTING))
+
+
+def _extend(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    keys = st.sampled_from(KEYS) | st.text(max_size=6).filter(lambda k: k != SIG_KEY)
+    return (st.lists(children, max_size=4)
+            | st.dictionaries(keys, children, max_size=5)
+            | children.map(lambda v: {SIG_KEY: SECRET_SIG, "value": v})
+            | children.map(json.dumps))
+
+
+values = st.recursive(scalars, _extend, max_leaves=25)
+props = st.dictionaries(st.sampled_from(KEYS), values, max_size=8)
+
+
+def assert_robust(result: Result) -> None:
+    for diagnostic in result.diagnostics:
+        assert "internal error in rule" not in diagnostic.message, diagnostic.message
+    assert result.cant_run == [], result.cant_run
+
+
+ROBUST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@ROBUST
+@given(type_=st.sampled_from(RESOURCE_TYPES), inputs=props)
+def test_resource_rules_survive_random_properties(type_: str, inputs: dict[str, Any]) -> None:
+    resource = Resource(urn=f"urn:pulumi:test::accunode::{type_}::r", type=type_, name="r", custom=True,
+                        inputs=inputs, outputs=inputs)
+    assert_robust(harness().analyze([resource]))
+
+
+@ROBUST
+@given(changes=st.lists(st.tuples(st.integers(0, 10**6), st.sampled_from(KEYS), values), min_size=1, max_size=6),
+       rewire=st.lists(st.tuples(st.integers(0, 10**6), st.sampled_from(KEYS), st.integers(0, 10**6)), max_size=4))
+def test_stack_rules_survive_random_properties_and_links(changes: list[Any], rewire: list[Any]) -> None:
+    resources = list(secure_stack().resources.values())
+    for index, key, value in changes:
+        target = resources[index % len(resources)]
+        target.inputs[key] = value
+        target.outputs[key] = value
+    for index, key, other in rewire:  # property dependencies pointing anywhere, including at itself
+        resources[index % len(resources)].property_dependencies[key] = [resources[other % len(resources)].urn]
+    assert_robust(harness().analyze_stack(resources))
+
+
+@ROBUST
+@given(type_=st.sampled_from(STACK_RULE_TYPES), inputs=props)
+def test_stack_rules_survive_a_random_extra_resource(type_: str, inputs: dict[str, Any]) -> None:
+    stack = secure_stack()
+    extra = stack.add(type_, "extra", inputs)
+    extra.property_dependencies = {key: [r.urn for r in list(stack.resources.values())[:3]] for key in inputs}
+    assert_robust(harness().analyze_stack(stack.resources.values()))
