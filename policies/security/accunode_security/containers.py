@@ -23,7 +23,7 @@ SECRET_NAMES = {"DATABASE_URL", "DB_URL", "REDIS_URL", "CACHE_URL", "BROKER_URL"
                 "CONNECTION_STRING", "SQLALCHEMY_DATABASE_URI"}
 SECRET_VALUE_PATTERNS = (
     re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),  # AWS access key id
-    re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@"),  # URL with user:password
+    re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@"),  # URL with [user]:password
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
     re.compile(r"\b(ghp|gho|ghs|ghu|github_pat)_[A-Za-z0-9_]{20,}\b"),
     re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b"),
