@@ -179,7 +179,7 @@ RULES = [
     Rule("iam-passrole-scoped", AREA, "iam:PassRole must be limited to named roles, without wildcards.",
          HIGH, check_passrole_scoped, types=POLICY_DOCUMENT_TYPES),
     Rule("iam-github-oidc-trust-pinned", AREA,
-         "GitHub OIDC trust must pin aud to sts.amazonaws.com and sub to one repository (no wildcards).",
+         "GitHub OIDC trust must pin aud to sts.amazonaws.com and sub to one repository (no wildcard in org/repo).",
          CRITICAL, check_github_oidc_trust, types=(t.IAM_ROLE,)),
     Rule("ecs-task-roles-distinct", AREA, "ECS task definitions must use different task and execution roles.",
          MEDIUM, check_task_roles_distinct, stack=True),
