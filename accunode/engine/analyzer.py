@@ -319,9 +319,10 @@ def pack_python(pack_dir: Path) -> str:
     options = runtime.get("options") or {} if isinstance(runtime, dict) else {}
     venv = options.get("virtualenv")
     if venv:
-        candidate = (pack_dir / venv / "bin" / "python").resolve()
-        if candidate.exists():
-            return str(candidate)
+        # normpath, not resolve(): the venv's python is a symlink whose target is outside the venv
+        candidate = os.path.normpath(pack_dir / venv / "bin" / "python")
+        if os.path.exists(candidate):
+            return candidate
     return sys.executable
 
 

@@ -281,6 +281,8 @@ def to_json(report: PreviewReport, cost_json: Callable[[Any], Any] | None = None
         "diagnostics": diagnostics,
         "remediations": [{"policyPack": r.pack_name, "policy": r.policy_name, "urn": r.urn}
                          for r in (analysis.remediations if analysis else [])],
+        "notApplicable": [{"policyPack": pack, "policy": policy, "urn": urn, "reason": reason}
+                          for pack, policy, urn, reason in (analysis.not_applicable if analysis else [])],
         "cost": cost,
         "error": report.error or None,
         "verdict": {"status": "error" if report.error else "failed" if report.mandatory else "passed",

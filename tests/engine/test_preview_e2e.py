@@ -1,0 +1,192 @@
+"""Acceptance: `accunode preview` on this repository's stacks with the real policy packs.
+
+Every stack previews clean; weakened variants of prod (one control off at a time, made by stack
+config or by a test-only transform of the captured graph) fail naming the policy that catches them;
+a pack that raises is a crash; a first preview runs the rules without "can't run policy".
+
+The weakened variants reuse one set of pack processes booted with the prod stack's config (packs
+take about a second to start); no variant changes ``accunode:environment``, the only stack config
+the packs read, so the packs' view of the stack stays exact.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from accunode.engine.analyzer import PolicyPacks, StackContext, stack_tags
+from accunode.engine.capture import load_stack_config, project_name, stack_names
+from accunode.engine.graph import Resource, ResourceGraph
+from accunode.engine.report import PreviewReport, verdict
+from tests.conftest import captured
+from tests.engine.conftest import HERE, run_preview
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKS = [ROOT / "policies" / name for name in ("security", "cost")
+         if (ROOT / "policies" / name / "PulumiPolicy.yaml").is_file()]
+
+
+@pytest.fixture(scope="module")
+def prod_packs() -> Iterator[PolicyPacks]:
+    config, _ = load_stack_config(ROOT, "prod")
+    context = StackContext(project=project_name(ROOT), stack="prod", config=config, tags=stack_tags(ROOT, config))
+    with PolicyPacks.start(PACKS, [], context) as packs:
+        packs.wait_ready()
+        yield packs
+
+
+def _preview(packs: PolicyPacks, graph: ResourceGraph) -> PreviewReport:
+    return PreviewReport(project_dir=ROOT, stack=graph.stack, graph=graph, analysis=packs.analyze(graph))
+
+
+# ---- test-only transforms of a captured graph ------------------------------------------------
+def _find(graph: ResourceGraph, type_: str, name: str | None = None) -> Resource:
+    matches = [r for r in graph.of_type(type_) if name is None or r.name.endswith(name)]
+    assert matches, f"no {type_} {name or ''} in the graph"
+    return matches[0]
+
+
+def _set(type_: str, name: str | None = None, **props: Any) -> Callable[[ResourceGraph], None]:
+    """Set (or with None remove) inputs and outputs of one resource."""
+    def transform(graph: ResourceGraph) -> None:
+        resource = _find(graph, type_, name)
+        for state in (resource.inputs, resource.outputs):
+            for key, value in props.items():
+                if value is None:
+                    state.pop(key, None)
+                else:
+                    state[key] = value
+    return transform
+
+
+def _remove(type_: str, name: str | None = None) -> Callable[[ResourceGraph], None]:
+    def transform(graph: ResourceGraph) -> None:
+        graph.resources.remove(_find(graph, type_, name))
+    return transform
+
+
+def _edit(type_: str, name: str | None, change: Callable[[dict[str, Any]], None]) -> Callable[[ResourceGraph], None]:
+    def transform(graph: ResourceGraph) -> None:
+        resource = _find(graph, type_, name)
+        change(resource.inputs)
+        change(resource.outputs)
+    return transform
+
+
+def _force_ssl_off(props: dict[str, Any]) -> None:
+    props["parameters"] = [{**p, "value": "0"} if p["name"] == "rds.force_ssl" else p for p in props["parameters"]]
+
+
+def _public_db_subnets(graph: ResourceGraph) -> None:
+    public = [r for r in graph.of_type("aws:ec2/subnet:Subnet") if "public" in r.name]
+    _set("aws:rds/subnetGroup:SubnetGroup", "database-subnets", subnetIds=[r.id for r in public])(graph)
+    group = _find(graph, "aws:rds/subnetGroup:SubnetGroup", "database-subnets")
+    group.property_dependencies["subnetIds"] = [r.urn for r in public]
+
+
+def _add_admin_attachment(graph: ResourceGraph) -> None:
+    role = _find(graph, "aws:iam/role:Role")
+    inputs = {"role": role.inputs.get("name", role.id),
+              "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}
+    graph.resources.append(Resource(
+        urn=role.urn.rsplit("::", 1)[0].rsplit("$", 1)[0] + "$aws:iam/rolePolicyAttachment:RolePolicyAttachment::admin",
+        type="aws:iam/rolePolicyAttachment:RolePolicyAttachment", name="admin", custom=True, parent=role.parent,
+        id="admin-attachment", inputs=inputs, outputs=dict(inputs), provider=role.provider))
+
+
+DATA_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+ADMIN_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+
+GRAPH_WEAKENINGS: dict[str, tuple[str, Callable[[ResourceGraph], None]]] = {
+    "rds unencrypted": ("rds-storage-encrypted", _set("aws:rds/instance:Instance", storageEncrypted=False)),
+    "rds public": ("rds-not-publicly-accessible", _set("aws:rds/instance:Instance", publiclyAccessible=True)),
+    "rds one-day backups": ("rds-backup-retention", _set("aws:rds/instance:Instance", backupRetentionPeriod=1)),
+    "rds deletable": ("rds-deletion-protection", _set("aws:rds/instance:Instance", deletionProtection=False)),
+    "rds no final snapshot": ("rds-final-snapshot", _set("aws:rds/instance:Instance", skipFinalSnapshot=True)),
+    "rds without tls": ("rds-force-ssl", _edit("aws:rds/parameterGroup:ParameterGroup", None, _force_ssl_off)),
+    "rds in public subnets": ("data-tier-private-subnets", _public_db_subnets),
+    "redis unencrypted at rest": ("redis-encryption-at-rest", _set(
+        "aws:elasticache/replicationGroup:ReplicationGroup", atRestEncryptionEnabled=False)),
+    "redis without tls": ("redis-encryption-in-transit", _set(
+        "aws:elasticache/replicationGroup:ReplicationGroup", transitEncryptionEnabled=False)),
+    "redis without auth": ("redis-auth", _set("aws:elasticache/replicationGroup:ReplicationGroup", authToken=None)),
+    "ecr no scanning": ("ecr-scan-on-push", _set("aws:ecr/repository:Repository",
+                                                 imageScanningConfiguration={"scanOnPush": False})),
+    "ecr mutable tags": ("ecr-immutable-tags", _set("aws:ecr/repository:Repository", imageTagMutability="MUTABLE")),
+    "ecr no lifecycle": ("ecr-lifecycle-policy", _remove("aws:ecr/lifecyclePolicy:LifecyclePolicy")),
+    "log group kept forever": ("log-group-retention", _set("aws:cloudwatch/logGroup:LogGroup", "flow-logs",
+                                                           retentionInDays=None)),
+    "plaintext ssm secret": ("ssm-secret-parameters-secure", _set("aws:ssm/parameter:Parameter", "database-url",
+                                                                  type="String")),
+    "default sg open": ("default-security-group-closed", _set(
+        "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", ingress=[
+            {"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}])),
+    "no flow logs": ("vpc-flow-logs", _remove("aws:ec2/flowLog:FlowLog")),
+    "admin inline policy": ("iam-no-admin-statements", _set("aws:iam/rolePolicy:RolePolicy", policy=ADMIN_POLICY)),
+    "administrator access": ("iam-no-administrator-access", _add_admin_attachment),
+    "database open to the internet": ("security-group-public-ingress", _set(
+        DATA_INGRESS, "data-in-postgres-api", cidrIpv4="0.0.0.0/0", referencedSecurityGroupId=None)),
+    "data tier from a cidr": ("security-group-data-tier-ingress", _set(
+        DATA_INGRESS, "data-in-redis-api", cidrIpv4="10.0.0.0/8", referencedSecurityGroupId=None)),
+    "all ports ingress": ("security-group-no-all-ports-ingress", _set(
+        DATA_INGRESS, "data-in-postgres-worker", ipProtocol="-1", fromPort=None, toPort=None)),
+}
+
+
+@pytest.fixture(scope="module")
+def prod_baseline(prod_packs: PolicyPacks) -> set[tuple[str, str, str]]:
+    """Mandatory findings of the unweakened prod stack (empty when it is clean)."""
+    return {(d.policy_name, d.urn, d.message) for d in _preview(prod_packs, captured("prod")).mandatory}
+
+
+@pytest.mark.parametrize("stack", stack_names(ROOT))
+def test_every_stack_previews_with_exit_0(stack: str) -> None:
+    run = run_preview("--stack", stack, "--project-dir", str(ROOT))
+    assert run.code == 0, run.out + run.err
+    assert "Policies:" in run.out and "❌" not in run.out
+
+
+@pytest.mark.parametrize("weakening", sorted(GRAPH_WEAKENINGS))
+def test_weakened_prod_fails_naming_the_policy(weakening: str, prod_packs: PolicyPacks,
+                                               prod_baseline: set[tuple[str, str, str]]) -> None:
+    policy, transform = GRAPH_WEAKENINGS[weakening]
+    graph = captured("prod")
+    transform(graph)
+    report = _preview(prod_packs, graph)
+    assert report.exit_code == 1
+    new = {d.policy_name for d in report.mandatory if (d.policy_name, d.urn, d.message) not in prod_baseline}
+    assert policy in new
+    assert policy in verdict(report)
+
+
+def test_at_least_twenty_weakenings_are_checked() -> None:
+    assert len(GRAPH_WEAKENINGS) >= 20
+
+
+def test_a_pack_that_raises_gives_the_crash_exit_code() -> None:
+    run = run_preview("--stack", "prod", "--project-dir", str(ROOT), "--policy-pack", str(PACKS[0]),
+                      "--policy-pack", str(HERE / "packs" / "raising"))
+    assert run.code == 3
+    assert "policy pack raising failed: failed to run policy" in run.out
+    assert "Exception calling application: 'engineVersion'" in run.out  # the KeyError, as gRPC reports it
+
+
+def test_first_preview_runs_network_and_container_rules_without_cant_run(tmp_path: Path) -> None:
+    out = tmp_path / "preview.json"
+    run = run_preview("--stack", "prod", "--project-dir", str(ROOT), "--first-preview", "--json", str(out))
+    data = json.loads(out.read_text())
+    assert data["firstPreview"] is True
+    assert not [d for d in data["diagnostics"] if "can't run policy" in d["message"]], run.out
+    ruled_out = {n["policy"] for n in data["notApplicable"] if "preview" in n["reason"] or "unknown" in n["reason"]}
+    network = {"data-tier-private-subnets", "security-group-public-ingress", "security-group-data-tier-ingress",
+               "vpc-flow-logs", "default-security-group-closed"}
+    containers = {p["name"] for pack in data["policyPacks"] for p in pack["policies"]
+                  if p["name"].startswith("ecs-container")}
+    assert not ruled_out & (network | containers)
+    assert run.code == 0, run.out
