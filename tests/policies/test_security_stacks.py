@@ -93,7 +93,7 @@ def public_subnet(graph: ResourceGraph) -> Resource:
     return subnet
 
 
-def move_to_public_subnet(graph: ResourceGraph, resource: Resource, key: str, group_type: str) -> None:
+def move_to_public_subnet(graph: ResourceGraph, resource: Resource, key: str) -> None:
     subnet = public_subnet(graph)
     group = graph.get(resource.property_dependencies[key][0])
     set_both(group, "subnetIds", [subnet.outputs.get("id")])
@@ -154,9 +154,9 @@ WEAKENINGS: list[tuple[str, str, Callable[[ResourceGraph], None]]] = [
      lambda g: set_both(the(g, REDIS), "transitEncryptionEnabled", False)),
     ("redis-auth", "cache without AUTH", lambda g: set_both(the(g, REDIS), "authToken", None)),
     ("data-tier-private-subnets", "database in a public subnet",
-     lambda g: move_to_public_subnet(g, the(g, RDS), "dbSubnetGroupName", "aws:rds/subnetGroup:SubnetGroup")),
+     lambda g: move_to_public_subnet(g, the(g, RDS), "dbSubnetGroupName")),
     ("data-tier-private-subnets", "cache in a public subnet",
-     lambda g: move_to_public_subnet(g, the(g, REDIS), "subnetGroupName", "aws:elasticache/subnetGroup:SubnetGroup")),
+     lambda g: move_to_public_subnet(g, the(g, REDIS), "subnetGroupName")),
     ("data-tier-private-subnets", "data subnet maps public IPs", data_subnet_maps_public_ip),
     ("security-group-data-tier-ingress", "postgres from the VPC CIDR",
      lambda g: sg_rule_from_cidr(g, 5432, "10.0.0.0/16")),

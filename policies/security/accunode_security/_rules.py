@@ -95,10 +95,6 @@ class Graph:
         wanted = {item for item in items if isinstance(item, str)} if items is not UNKNOWN else set()
         return [r for r in self.of_type(*types) if wanted & r.identities] if wanted else []
 
-    def pointing_at(self, target: Res, types: Iterable[str], key: str) -> list[Res]:
-        """Resources of ``types`` whose input ``key`` points at ``target``."""
-        return [r for r in self.of_type(*types) if target in self.linked(r, key, (target.type,))]
-
 
 class Context:
     """What a check may ask of the run: its config, the environment, and a place to note unknowns."""
