@@ -1,0 +1,117 @@
+"""Who may do what: the ECS execution role, the app's task role and the GitHub Actions deploy role.
+
+The execution role is what ECS uses to start a task (pull our image, write our log groups, read
+our SSM parameters); the task role is what the app's code may do (its model bucket, its parameters,
+the work queue). They are separate roles. The deploy role is assumed by GitHub Actions through OIDC,
+only from one repository and branch, and may only push our image, register task definitions, roll
+our two services and pass our two task roles to ECS. The documents come from ``accunode.specs.iam``.
+
+Role names are explicit, and the ARNs handed to task definitions are derived from the role's name
+output: known at preview, and still a dependency on the role.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+from pulumi import Output, ResourceOptions
+
+from accunode.specs import iam
+from accunode.specs.iam import to_json
+
+
+@dataclass(frozen=True)
+class GitHubDeploy:
+    repository: str
+    """``owner/name``, exactly."""
+    branch: str
+    create_provider: bool = True
+    """Create the account's OIDC provider for token.actions.githubusercontent.com. There can be only one
+    per account, so when several stacks share an account exactly one of them creates it."""
+
+
+@dataclass(frozen=True)
+class IdentityArgs:
+    name_prefix: str
+    account_id: str
+    region: str
+    repository_name: str
+    log_group_names: Sequence[str]
+    parameter_path: str
+    bucket_name: str
+    queue_name: str
+    cluster_name: str
+    service_names: Sequence[str]
+    github: GitHubDeploy | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"\d{12}", self.account_id):
+            raise ValueError(f"account_id {self.account_id!r} is not a 12-digit AWS account id")
+        if not re.fullmatch(r"(/[A-Za-z0-9_.-]+)+", self.parameter_path):
+            raise ValueError(f"parameter_path {self.parameter_path!r} must look like /accunode/<stack>")
+        if len(f"{self.name_prefix}-task-execution") > 64:
+            raise ValueError(f"name_prefix {self.name_prefix!r} makes role names longer than IAM's 64 characters")
+        if not self.log_group_names or not self.service_names:
+            raise ValueError("log_group_names and service_names must not be empty")
+        if self.github:
+            iam.github_subject(self.github.repository, self.github.branch)  # raises on wildcards
+
+
+class Identity(pulumi.ComponentResource):
+    execution_role_name: str
+    task_role_name: str
+    execution_role_arn: Output[str]
+    task_role_arn: Output[str]
+    deploy_role_arn: Output[str] | None
+
+    def __init__(self, name: str, args: IdentityArgs, opts: ResourceOptions | None = None) -> None:
+        super().__init__("accunode:identity:Identity", name, None, opts)
+        account, region, prefix = args.account_id, args.region, args.name_prefix
+        child = ResourceOptions(parent=self)
+
+        def role(role: str, trust: dict, policy: dict, description: str,
+                 depends_on: Sequence[pulumi.Resource] = ()) -> aws.iam.Role:
+            role_name = f"{prefix}-{role}"
+            created = aws.iam.Role(f"{name}-{role}", name=role_name, description=description,
+                                   assume_role_policy=to_json(trust), max_session_duration=3600,
+                                   tags={**args.tags, "Name": role_name},
+                                   opts=ResourceOptions(parent=self, depends_on=list(depends_on)))
+            aws.iam.RolePolicy(f"{name}-{role}-policy", name=role_name, role=created.name, policy=to_json(policy),
+                               opts=child)
+            return created
+
+        def arn_of(created: aws.iam.Role) -> Output[str]:
+            return created.name.apply(lambda role_name: iam.role_arn(account, role_name))
+
+        ecs_trust = iam.ecs_tasks_trust_policy(account, region)
+        execution = role("task-execution", ecs_trust, iam.execution_role_policy(
+            account, region, args.repository_name, args.log_group_names, args.parameter_path),
+            "ECS starts AccuNode tasks: pull the image, write logs, read the stack's parameters")
+        task = role("task", ecs_trust, iam.task_role_policy(
+            account, region, args.bucket_name, args.parameter_path, args.queue_name),
+            "The AccuNode app: its model bucket, its parameters and the work queue")
+        self.execution_role_name, self.task_role_name = f"{prefix}-task-execution", f"{prefix}-task"
+        self.execution_role_arn, self.task_role_arn = arn_of(execution), arn_of(task)
+
+        self.deploy_role_arn = None
+        if args.github:
+            provider: list[pulumi.Resource] = []
+            if args.github.create_provider:
+                provider.append(aws.iam.OpenIdConnectProvider(
+                    f"{name}-github-oidc", url=f"https://{iam.GITHUB_OIDC_HOST}", client_id_lists=[iam.GITHUB_AUDIENCE],
+                    tags={**args.tags, "Name": iam.GITHUB_OIDC_HOST}, opts=child))
+            deploy = role("deploy", iam.github_trust_policy(account, args.github.repository, args.github.branch),
+                          iam.deploy_role_policy(account, region, args.repository_name, args.cluster_name,
+                                                 args.service_names,
+                                                 [self.execution_role_name, self.task_role_name]),
+                          f"GitHub Actions deploys from {args.github.repository}@{args.github.branch}",
+                          depends_on=provider)
+            self.deploy_role_arn = arn_of(deploy)
+
+        self.register_outputs({"executionRoleArn": self.execution_role_arn, "taskRoleArn": self.task_role_arn,
+                               "deployRoleArn": self.deploy_role_arn})

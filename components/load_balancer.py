@@ -1,0 +1,158 @@
+"""The public edge: an application load balancer in the public subnets in front of the API tasks.
+
+HTTPS terminates here with a TLS 1.2+ policy when the stack has a certificate, and plain HTTP then
+only redirects; a stack without a certificate (dev) forwards HTTP. The load balancer drops invalid
+header fields, writes access logs to its own SSE-S3 bucket (ELB log delivery does not support
+SSE-KMS) that forgets them after 7 days, is protected from deletion in prod, and optionally sits
+behind a WAF web ACL with AWS managed rule groups and a per-IP rate limit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+from pulumi import Input, Output, ResourceOptions
+
+from components.network import SubnetSet
+from components.storage import AlbLogDelivery, Bucket, BucketArgs
+
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
+                       "AWSManagedRulesAmazonIpReputationList")
+LOG_PREFIX = "alb"
+
+
+@dataclass(frozen=True)
+class LoadBalancerArgs:
+    name_prefix: str
+    """``accunode-<stack>``: the load balancer is ``<prefix>-alb``, the API target group ``<prefix>-api``."""
+    vpc_id: Input[str]
+    subnets: SubnetSet
+    security_group_ids: Sequence[Input[str]]
+    log_bucket_name: str
+    account_id: str
+    region: str
+    app_port: int = 8000
+    health_check_path: str = "/health"
+    deregistration_delay: int = 60
+    certificate_arn: str | None = None
+    deletion_protection: bool = False
+    waf: bool = False
+    waf_rate_limit: int = 2000
+    """Requests per IP in any 5-minute window before the rate rule blocks it."""
+    log_retention_days: int = 7
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.subnets.tier != "public":
+            raise ValueError(f"an internet-facing load balancer needs public subnets, got {self.subnets.tier}")
+        if len(self.subnets.ids) < 2:
+            raise ValueError("a load balancer needs subnets in at least two availability zones")
+        if not self.security_group_ids:
+            raise ValueError("security_group_ids must name the load balancer's group")
+        for label in ("alb", "api"):
+            if len(f"{self.name_prefix}-{label}") > 32:
+                raise ValueError(f"{self.name_prefix}-{label} is longer than the 32 characters AWS allows for "
+                                 "load balancer and target group names; use a shorter stack name")
+        if not self.health_check_path.startswith("/"):
+            raise ValueError(f"health_check_path {self.health_check_path!r} must start with '/'")
+        if not 0 <= self.deregistration_delay <= 3600:
+            raise ValueError(f"deregistration_delay {self.deregistration_delay} must be 0-3600 seconds")
+        if not 10 <= self.waf_rate_limit <= 2_000_000_000:
+            raise ValueError(f"waf_rate_limit {self.waf_rate_limit} must be at least 10 requests per 5 minutes")
+        if self.certificate_arn is not None and not re.fullmatch(r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:.+",
+                                                                 self.certificate_arn):
+            raise ValueError(f"certificate_arn {self.certificate_arn!r} is not an ACM certificate ARN")
+
+
+def _visibility(metric: str) -> dict[str, Any]:
+    return {"cloudwatch_metrics_enabled": True, "metric_name": metric, "sampled_requests_enabled": True}
+
+
+def waf_rules(metric_prefix: str, rate_limit: int) -> list[dict[str, Any]]:
+    """The web ACL's rules: AWS managed groups in order, then a per-IP rate limit."""
+    rules: list[dict[str, Any]] = [{
+        "name": group, "priority": 10 * (index + 1), "override_action": {"none": {}},
+        "statement": {"managed_rule_group_statement": {"vendor_name": "AWS", "name": group}},
+        "visibility_config": _visibility(f"{metric_prefix}-{group}"),
+    } for index, group in enumerate(MANAGED_RULE_GROUPS)]
+    rules.append({
+        "name": "rate-limit-per-ip", "priority": 10 * (len(rules) + 1), "action": {"block": {}},
+        "statement": {"rate_based_statement": {"limit": rate_limit, "aggregate_key_type": "IP"}},
+        "visibility_config": _visibility(f"{metric_prefix}-rate-limit"),
+    })
+    return rules
+
+
+class LoadBalancer(pulumi.ComponentResource):
+    arn: Output[str]
+    arn_suffix: Output[str]
+    dns_name: Output[str]
+    target_group_arn: Output[str]
+    target_group_arn_suffix: Output[str]
+    target_group_name: str
+    log_bucket_name: str
+    web_acl_arn: Output[str] | None
+
+    def __init__(self, name: str, args: LoadBalancerArgs, opts: ResourceOptions | None = None) -> None:
+        super().__init__("accunode:edge:LoadBalancer", name, None, opts)
+        prefix = args.name_prefix
+        child = ResourceOptions(parent=self)
+
+        def tags(label: str) -> dict[str, str]:
+            return {**args.tags, "Name": label}
+
+        logs = Bucket(f"{name}-logs", BucketArgs(
+            bucket_name=args.log_bucket_name, expire_after_days=args.log_retention_days,
+            alb_log_delivery=AlbLogDelivery(args.account_id, args.region, LOG_PREFIX),
+            force_destroy=not args.deletion_protection, tags=args.tags), opts=child)
+        lb_name = f"{prefix}-alb"
+        # ELB checks that it can write to the bucket when access logs are enabled: wait for the policy.
+        lb = aws.lb.LoadBalancer(
+            f"{name}-alb", name=lb_name, load_balancer_type="application", internal=False,
+            subnets=list(args.subnets.ids), security_groups=list(args.security_group_ids),
+            drop_invalid_header_fields=True, enable_deletion_protection=args.deletion_protection,
+            access_logs={"bucket": args.log_bucket_name, "prefix": LOG_PREFIX, "enabled": True},
+            tags=tags(lb_name), opts=ResourceOptions(parent=self, depends_on=[logs]))
+        tg_name = f"{prefix}-api"
+        target_group = aws.lb.TargetGroup(
+            f"{name}-api", name=tg_name, port=args.app_port, protocol="HTTP", target_type="ip",
+            vpc_id=args.vpc_id, deregistration_delay=args.deregistration_delay,
+            health_check={"enabled": True, "path": args.health_check_path, "protocol": "HTTP",
+                          "port": "traffic-port", "matcher": "200", "interval": 30, "timeout": 5,
+                          "healthy_threshold": 3, "unhealthy_threshold": 2},
+            tags=tags(tg_name), opts=child)
+        forward = [{"type": "forward", "target_group_arn": target_group.arn}]
+        if args.certificate_arn:
+            aws.lb.Listener(f"{name}-https", load_balancer_arn=lb.arn, port=443, protocol="HTTPS",
+                            ssl_policy=TLS_POLICY, certificate_arn=args.certificate_arn, default_actions=forward,
+                            tags=tags(f"{lb_name}-https"), opts=child)
+            http_actions: list[dict[str, Any]] = [{"type": "redirect", "redirect": {
+                "protocol": "HTTPS", "port": "443", "status_code": "HTTP_301"}}]
+        else:
+            http_actions = forward  # no certificate (dev): serve HTTP rather than redirect to nothing
+        aws.lb.Listener(f"{name}-http", load_balancer_arn=lb.arn, port=80, protocol="HTTP",
+                        default_actions=http_actions, tags=tags(f"{lb_name}-http"), opts=child)
+
+        self.web_acl_arn = None
+        if args.waf:
+            acl = aws.wafv2.WebAcl(
+                f"{name}-waf", name=f"{prefix}-waf", scope="REGIONAL", default_action={"allow": {}},
+                rules=waf_rules(prefix, args.waf_rate_limit), visibility_config=_visibility(f"{prefix}-waf"),
+                description="AWS managed rule groups and a per-IP rate limit in front of the AccuNode API",
+                tags=tags(f"{prefix}-waf"), opts=child)
+            aws.wafv2.WebAclAssociation(f"{name}-waf-association", resource_arn=lb.arn, web_acl_arn=acl.arn,
+                                        opts=child)
+            self.web_acl_arn = acl.arn
+
+        self.arn, self.arn_suffix, self.dns_name = lb.arn, lb.arn_suffix, lb.dns_name
+        self.target_group_arn, self.target_group_arn_suffix = target_group.arn, target_group.arn_suffix
+        self.target_group_name = tg_name
+        self.log_bucket_name = args.log_bucket_name
+        self.register_outputs({"arn": lb.arn, "dnsName": lb.dns_name, "targetGroupArn": target_group.arn,
+                               "logBucketName": args.log_bucket_name})
