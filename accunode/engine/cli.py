@@ -37,7 +37,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--policy-pack", action="append", dest="policy_packs", metavar="DIR",
                         help=f"a policy pack directory (repeatable; default: {', '.join(DEFAULT_PACKS)})")
     parser.add_argument("--policy-pack-config", action="append", dest="policy_pack_configs", metavar="FILE",
-                        default=[], help="JSON config for the pack at the same position (repeatable)")
+                        default=[], help="JSON config for the --policy-pack at the same position (one per pack)")
     parser.add_argument("--config", "-c", action="append", dest="config", metavar="KEY=VALUE", default=[],
                         help="override a stack config value for this preview (e.g. accunode:tier=high)")
     parser.add_argument("--first-preview", action="store_true",
@@ -126,9 +126,10 @@ def handle(args: argparse.Namespace) -> int:
             else:
                 warnings.append(f"default policy pack {default} not found; skipped")
     configs = [Path(c) for c in args.policy_pack_configs]
-    if len(configs) > len(pack_dirs):
-        return _usage_error("the number of --policy-pack-config files must not exceed the number of policy packs "
-                            "(they pair up by position)")
+    if configs and not args.policy_packs:  # the CLI's validatePolicyPackConfig
+        return _usage_error('"--policy-pack-config" must be specified with "--policy-pack"')
+    if configs and len(configs) != len(pack_dirs):
+        return _usage_error('the number of "--policy-pack-config" flags must match the number of "--policy-pack" flags')
     absent = [str(c) for c in configs if not c.is_file()]
     if absent:
         return _usage_error(f"no such policy pack config file: {', '.join(absent)}")

@@ -122,3 +122,15 @@ def test_json_and_sarif_outputs_describe_the_same_violations(tmp_path: Path) -> 
     assert all(rules[r["ruleIndex"]]["id"] == r["ruleId"] for r in results)
     location = results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert location == "Pulumi.test.yaml"  # a top-level resource: no component file to point at
+
+
+def test_policy_pack_config_needs_one_file_per_explicit_pack(tmp_path: Path) -> None:
+    config = tmp_path / "policy.json"
+    config.write_text("{}")
+    without_pack = run_preview("--stack", "test", "--project-dir", "tests/engine/project",
+                               "--policy-pack-config", str(config))
+    assert without_pack.code == 2
+    assert '"--policy-pack-config" must be specified with "--policy-pack"' in without_pack.err
+    mismatch = run_tiny("--policy-pack-config", str(config), "--policy-pack-config", str(config))
+    assert mismatch.code == 2
+    assert 'the number of "--policy-pack-config" flags must match' in mismatch.err
