@@ -52,6 +52,12 @@ def test_exempted_resource_is_not_applicable_with_its_reason():
     assert any(reason in d.message for d in result.of("security-exemptions"))
 
 
+def test_exemption_of_a_compliant_resource_is_not_reported():
+    result = preview(secure_stack(), policy_config={
+        "rds-storage-encrypted": {"exemptions": [{"resource": "db", "reason": "kept from an old migration"}]}})
+    assert result.of("security-exemptions") == [] and result.skipped("rds-storage-encrypted") == []
+
+
 def test_exemption_pattern_that_does_not_match_exempts_nothing():
     stack = secure_stack()
     set_prop(stack.resources["db"], "storageEncrypted", False)

@@ -30,6 +30,7 @@ from ._config import (
     EXEMPTION_LOG,
     EXEMPTIONS_SCHEMA,
     AppliedExemption,
+    Exemption,
     environment,
     exemption_for,
 )
@@ -169,20 +170,18 @@ class Rule:
             return
         ctx = Context(args.get_config())
         skip = self._not_in_environment(ctx)
-        exemption = exemption_for(ctx.config, args.name, args.urn)
+        if skip is not None:
+            args.not_applicable(skip)
+        res = Res(args.resource_type, args.name, args.urn, _plain_props(args.props))
+        messages, crashed = self._guarded(lambda: list(self.check(res, ctx)))  # type: ignore[arg-type]
+        exemption = exemption_for(ctx.config, res.name, res.urn) if messages and not crashed else None
         if exemption is not None:
-            EXEMPTION_LOG.record(AppliedExemption(self.id, args.urn, args.name, args.resource_type,
-                                                  exemption.resource, exemption.reason))
-            skip = f"exempted by '{exemption.resource}': {exemption.reason}"
-        if skip is None:
-            res = Res(args.resource_type, args.name, args.urn, _plain_props(args.props))
-            messages = self._guarded(lambda: list(self.check(res, ctx)))  # type: ignore[arg-type]
-            for message in messages:
-                report_violation(message, None)
-            if messages or not (ctx.skipped or ctx.unknowns):
-                return
-            skip = ctx.skipped or _unknown_reason(ctx)
-        args.not_applicable(skip)
+            self._record(res, exemption)
+            args.not_applicable(f"exempted by '{exemption.resource}': {exemption.reason}")
+        for message in messages:
+            report_violation(message, None)
+        if not messages and (ctx.skipped or ctx.unknowns):
+            args.not_applicable(ctx.skipped or _unknown_reason(ctx))
 
     def _validate_stack(self, args: StackValidationArgs, report_violation: ReportViolation) -> None:
         ctx = Context(args.get_config())
@@ -190,30 +189,32 @@ class Rule:
         if skip is not None:
             args.not_applicable(skip)
         graph = Graph(_stack_resource(r) for r in args.resources)
-        findings = self._guarded(lambda: list(self.check(graph, ctx)))  # type: ignore[arg-type]
+        findings, crashed = self._guarded(lambda: list(self.check(graph, ctx)))  # type: ignore[arg-type]
+        if crashed:
+            report_violation(findings[0], None)
+            return
         reported = 0
-        for item in findings:
-            if isinstance(item, str):  # the guard's own message
-                report_violation(item, None)
-                reported += 1
-                continue
-            res, message = item
+        for res, message in findings:
             exemption = exemption_for(ctx.config, res.name, res.urn)
             if exemption is not None:
-                EXEMPTION_LOG.record(AppliedExemption(self.id, res.urn, res.name, res.type,
-                                                      exemption.resource, exemption.reason))
+                self._record(res, exemption)
                 continue
             report_violation(message, res.urn)
             reported += 1
         if not reported and (ctx.skipped or ctx.unknowns):
             args.not_applicable(ctx.skipped or _unknown_reason(ctx))
 
-    def _guarded(self, run: Callable[[], list[Any]]) -> list[Any]:
+    def _record(self, res: Res, exemption: Exemption) -> None:
+        EXEMPTION_LOG.record(AppliedExemption(self.id, res.urn, res.name, res.type, exemption.resource,
+                                              exemption.reason))
+
+    def _guarded(self, run: Callable[[], list[Any]]) -> tuple[list[Any], bool]:
+        """The check's findings, or ([a message naming the rule and the error], True) if it raised."""
         try:
-            return run()
+            return run(), False
         except Exception as error:  # a rule bug must not abort the whole preview; it shows up as a violation
             return [f"internal error in rule {self.id} ({type(error).__name__}: {error}); the resource was not "
-                    "checked. Report this to the owners of policies/security."]
+                    "checked. Report this to the owners of policies/security."], True
 
 
 def _plain_props(props: Any) -> dict[str, Any]:

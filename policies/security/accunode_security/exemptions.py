@@ -15,8 +15,8 @@ def check_exemptions(graph: Graph, ctx: Context) -> Iterator[tuple[Res, str]]:
         res = graph.by_urn(entry.urn)
         if res is None:
             continue
-        yield res, (f"{entry.type} {entry.name} is exempted from {entry.policy} by '{entry.pattern}': "
-                    f"{entry.reason}. Remove the exemption from the policy config once it is no longer needed.")
+        yield res, (f"exempted from {entry.policy} by '{entry.pattern}': {entry.reason}. Remove the exemption "
+                    "from the policy config once it is no longer needed.")
 
 
 # Must run after every other stack policy: the engine runs stack policies in the pack's order.
