@@ -95,7 +95,7 @@ def _ssm_key_statement(account_id: str, region: str, parameter_path_arn: str) ->
     Parameter Store passes the parameter ARN as encryption context, so the grant covers this stack's
     parameters even though the managed key's id is not known in advance.
     """
-    return _statement("DecryptOurParameters", ["kms:Decrypt"], f"arn:aws:kms:{region}:{account_id}:key/*", {
+    return _statement("DecryptOurParameters", ["kms:Decrypt"], [f"arn:aws:kms:{region}:{account_id}:key/*"], {
         "StringEquals": {"kms:ViaService": f"ssm.{region}.amazonaws.com"},
         "StringLike": {"kms:EncryptionContext:PARAMETER_ARN": parameter_path_arn},
     })
