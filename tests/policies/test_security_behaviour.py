@@ -182,8 +182,16 @@ def test_container_environment_without_secrets_passes():
     stack = secure_stack()
     set_prop(stack.resources["api-task"], "containerDefinitions", container_definitions(environment=[
         {"name": "REDIS_TLS", "value": "true"}, {"name": "AWS_REGION", "value": "us-east-1"},
-        {"name": "SSM_PREFIX", "value": "/accunode/test"}]))
+        {"name": "SSM_PREFIX", "value": "/accunode/test"}, {"name": "AWS_KMS_KEY_ID", "value": "alias/app"},
+        {"name": "SESSION_TOKEN_TTL", "value": "3600"}]))
     assert preview(stack).of("ecs-container-no-plaintext-secrets") == []
+
+
+def test_parameter_naming_where_a_secret_lives_may_be_a_plain_string():
+    stack = secure_stack()
+    stack.add("aws:ssm/parameter:Parameter", "kms-key-arn", {"name": "/accunode/test/kms-key-arn", "type": "String",
+                                                              "value": "arn:aws:kms:us-east-1:123456789012:key/1"})
+    assert preview(stack).of("ssm-secret-parameters-secure") == []
 
 
 def test_analyzer_info_describes_every_policy():

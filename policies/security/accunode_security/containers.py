@@ -21,6 +21,8 @@ SECRET_NAME_WORDS = {"PASSWORD", "PASSWD", "PWD", "SECRET", "SECRETS", "TOKEN", 
                      "CREDENTIALS", "PRIVATE", "DSN"}
 SECRET_NAMES = {"DATABASE_URL", "DB_URL", "REDIS_URL", "CACHE_URL", "BROKER_URL", "CELERY_BROKER_URL",
                 "CONNECTION_STRING", "SQLALCHEMY_DATABASE_URI"}
+# A name ending like this names *where* a secret is, not the secret (AWS_KMS_KEY_ID, TOKEN_PARAMETER_ARN).
+REFERENCE_SUFFIXES = ("ID", "ARN", "NAME", "PREFIX", "PATH", "REGION", "HOST", "PORT", "ENABLED", "TTL", "FILE")
 SECRET_VALUE_PATTERNS = (
     re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),  # AWS access key id
     re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@"),  # URL with [user]:password
@@ -88,8 +90,12 @@ def check_not_privileged(res: Res, ctx: Context) -> Iterator[str]:
 
 def secret_looking_name(name: str) -> bool:
     upper = name.upper()
-    words = {w for w in re.split(r"[^A-Z0-9]+", upper) if w}
-    return upper in SECRET_NAMES or bool(words & SECRET_NAME_WORDS) or upper.endswith(("_PASSWORD", "_TOKEN"))
+    words = [w for w in re.split(r"[^A-Z0-9]+", upper) if w]
+    if upper in SECRET_NAMES:
+        return True
+    if not words or words[-1] in REFERENCE_SUFFIXES:
+        return False
+    return bool(set(words) & SECRET_NAME_WORDS) or upper.endswith(("PASSWORD", "TOKEN", "SECRET"))
 
 
 def secret_looking_value(value: str) -> bool:

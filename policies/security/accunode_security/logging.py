@@ -16,7 +16,7 @@ from typing import Any
 from . import _types as t
 from ._props import UNKNOWN, as_bool, as_number, as_str, dicts, get
 from ._rules import HIGH, MEDIUM, Context, Graph, Res, Rule
-from .containers import secret_looking_value
+from .containers import REFERENCE_SUFFIXES, secret_looking_value
 
 AREA = "logging"
 SECRET_WORDS = {"password", "passwd", "pwd", "secret", "secrets", "token", "key", "apikey", "credential",
@@ -37,9 +37,14 @@ def check_log_retention(res: Res, ctx: Context) -> Iterator[str]:
 
 
 def secret_looking_parameter(name: str) -> bool:
-    lower = name.lower().replace("_", "-")
-    words = {w for w in re.split(r"[^a-z0-9]+", lower) if w}
-    return bool(words & SECRET_WORDS) or any(phrase in lower for phrase in SECRET_PHRASES)
+    """Judged on the last path segment: ``/app/prod/database-url`` yes, ``/app/prod/kms-key-arn`` no."""
+    leaf = name.rstrip("/").rsplit("/", 1)[-1].lower().replace("_", "-")
+    words = [w for w in re.split(r"[^a-z0-9]+", leaf) if w]
+    if any(phrase in leaf for phrase in SECRET_PHRASES):
+        return True
+    if not words or words[-1].upper() in REFERENCE_SUFFIXES:
+        return False
+    return bool(set(words) & SECRET_WORDS)
 
 
 def check_ssm_secure_string(res: Res, ctx: Context) -> Iterator[str]:
