@@ -228,8 +228,15 @@ def test_weakened_prod_stack_is_caught(stack_graph, rule, weaken, preview):
     assert {d.level for d in found} == {LEVELS[rule]}
 
 
-def test_waf_required_by_policy_config_is_caught_when_missing(stack_graph):
-    graph = stack_graph("prod")
-    the(graph, LB)
-    graph.resources = [r for r in graph.resources if r.type != "aws:wafv2/webAclAssociation:WebAclAssociation"]
-    assert check(graph, {"alb-waf-attached": {"requireWaf": True}}).of("alb-waf-attached")
+WAF = {"alb-waf-attached": {"requireWaf": True}}
+
+
+def test_waf_required_is_met_by_the_enterprise_tier_and_caught_when_detached(stack_graph):
+    graph = stack_graph("prod", **{"accunode:tier": "enterprise"})
+    assert check(graph, WAF).of("alb-waf-attached") == []
+    remove(graph, "aws:wafv2/webAclAssociation:WebAclAssociation")
+    assert [d.level for d in check(graph, WAF).of("alb-waf-attached")] == ["mandatory"]
+
+
+def test_waf_required_on_a_tier_without_waf_is_caught(stack_graph):
+    assert check(stack_graph("prod"), WAF).of("alb-waf-attached")
