@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +33,23 @@ PACKS = [ROOT / "policies" / name for name in ("security", "cost")
          if (ROOT / "policies" / name / "PulumiPolicy.yaml").is_file()]
 
 
-@pytest.fixture(scope="module")
-def prod_packs() -> Iterator[PolicyPacks]:
+def _start_prod_packs() -> PolicyPacks:
     config, _ = load_stack_config(ROOT, "prod")
     context = StackContext(project=project_name(ROOT), stack="prod", config=config, tags=stack_tags(ROOT, config))
-    with PolicyPacks.start(PACKS, [], context) as packs:
-        packs.wait_ready()
-        yield packs
+    return PolicyPacks.start(PACKS, [], context)
+
+
+@pytest.fixture(scope="module")
+def prod_packs() -> Iterator[list[PolicyPacks]]:
+    """Two sets of pack processes, so two variants are analyzed at once (one per core)."""
+    sets = [_start_prod_packs() for _ in range(2)]
+    try:
+        for packs in sets:
+            packs.wait_ready()
+        yield sets
+    finally:
+        for packs in sets:
+            packs.close()
 
 
 def _preview(packs: PolicyPacks, graph: ResourceGraph) -> PreviewReport:
@@ -100,6 +111,39 @@ def _add_admin_attachment(graph: ResourceGraph) -> None:
         id="admin-attachment", inputs=inputs, outputs=dict(inputs), provider=role.provider))
 
 
+def _container(change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    """Edit the API task's first container definition (a JSON string, as the engine marshals it)."""
+    def edit(props: dict[str, Any]) -> None:
+        containers = json.loads(props["containerDefinitions"])
+        change(containers[0])
+        props["containerDefinitions"] = json.dumps(containers)
+    return edit
+
+
+def _put(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(container: dict[str, Any]) -> None:
+        if value is None:
+            container.pop(key, None)
+        else:
+            container[key] = value
+    return change
+
+
+def _plaintext_password(container: dict[str, Any]) -> None:
+    container["environment"].append({"name": "DB_PASSWORD", "value": "hunter2-plaintext"})
+
+
+def _public_service_ip(props: dict[str, Any]) -> None:
+    props["networkConfiguration"] = {**props["networkConfiguration"], "assignPublicIp": True}
+
+
+def _same_task_roles(props: dict[str, Any]) -> None:
+    props["executionRoleArn"] = props["taskRoleArn"]
+
+
+TASK = "aws:ecs/taskDefinition:TaskDefinition"
+LISTENER = "aws:lb/listener:Listener"
+ALB = "aws:lb/loadBalancer:LoadBalancer"
 DATA_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 ADMIN_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 
@@ -136,13 +180,48 @@ GRAPH_WEAKENINGS: dict[str, tuple[str, Callable[[ResourceGraph], None]]] = {
         DATA_INGRESS, "data-in-redis-api", cidrIpv4="10.0.0.0/8", referencedSecurityGroupId=None)),
     "all ports ingress": ("security-group-no-all-ports-ingress", _set(
         DATA_INGRESS, "data-in-postgres-worker", ipProtocol="-1", fromPort=None, toPort=None)),
+    "container as root": ("ecs-container-non-root", _edit(TASK, "api-task", _container(_put("user", "root")))),
+    "writable root filesystem": ("ecs-container-read-only-root", _edit(
+        TASK, "api-task", _container(_put("readonlyRootFilesystem", False)))),
+    "privileged container": ("ecs-container-not-privileged", _edit(
+        TASK, "api-task", _container(_put("privileged", True)))),
+    "password in the environment": ("ecs-container-no-plaintext-secrets", _edit(
+        TASK, "api-task", _container(_plaintext_password))),
+    "container without logs": ("ecs-container-logging", _edit(
+        TASK, "api-task", _container(_put("logConfiguration", None)))),
+    "shared task and execution role": ("ecs-task-roles-distinct", _edit(TASK, "worker-task", _same_task_roles)),
+    "service with public ip": ("ecs-service-no-public-ip", _edit(
+        "aws:ecs/service:Service", "api-service", _public_service_ip)),
+    "http served in clear": ("alb-http-redirects-to-https", _set(LISTENER, "http", defaultActions=[
+        {"type": "forward", "targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/x/1"}])),
+    "tls 1.0 listener": ("alb-tls-policy", _set(LISTENER, "https", sslPolicy="ELBSecurityPolicy-2016-08")),
+    "alb keeps invalid headers": ("alb-drop-invalid-headers", _set(ALB, dropInvalidHeaderFields=False)),
+    "alb without access logs": ("alb-access-logs", _set(ALB, accessLogs={"enabled": False, "bucket": ""})),
+    "alb deletable": ("alb-deletion-protection", _set(ALB, enableDeletionProtection=False)),
+    "bucket without public access block": ("s3-public-access-blocked", _remove(
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")),
 }
 
 
+def _weakened(packs: PolicyPacks, name: str) -> PreviewReport:
+    graph = captured("prod")
+    GRAPH_WEAKENINGS[name][1](graph)
+    return _preview(packs, graph)
+
+
 @pytest.fixture(scope="module")
-def prod_baseline(prod_packs: PolicyPacks) -> set[tuple[str, str, str]]:
-    """Mandatory findings of the unweakened prod stack (empty when it is clean)."""
-    return {(d.policy_name, d.urn, d.message) for d in _preview(prod_packs, captured("prod")).mandatory}
+def weakened_reports(prod_packs: list[PolicyPacks]) -> dict[str, PreviewReport]:
+    """The preview of every weakened variant (and of prod itself under ""), computed two at a time."""
+    captured("prod")  # capture once before the threads copy it
+    names = ["", *sorted(GRAPH_WEAKENINGS)]
+
+    def work(index: int) -> dict[str, PreviewReport]:
+        packs = prod_packs[index]
+        return {name: _preview(packs, captured("prod")) if not name else _weakened(packs, name)
+                for name in names[index::len(prod_packs)]}
+
+    with ThreadPoolExecutor(len(prod_packs)) as pool:
+        return {name: report for part in pool.map(work, range(len(prod_packs))) for name, report in part.items()}
 
 
 @pytest.mark.parametrize("stack", stack_names(ROOT))
@@ -153,14 +232,12 @@ def test_every_stack_previews_with_exit_0(stack: str) -> None:
 
 
 @pytest.mark.parametrize("weakening", sorted(GRAPH_WEAKENINGS))
-def test_weakened_prod_fails_naming_the_policy(weakening: str, prod_packs: PolicyPacks,
-                                               prod_baseline: set[tuple[str, str, str]]) -> None:
-    policy, transform = GRAPH_WEAKENINGS[weakening]
-    graph = captured("prod")
-    transform(graph)
-    report = _preview(prod_packs, graph)
+def test_weakened_prod_fails_naming_the_policy(weakening: str, weakened_reports: dict[str, PreviewReport]) -> None:
+    policy = GRAPH_WEAKENINGS[weakening][0]
+    baseline = {(d.policy_name, d.urn, d.message) for d in weakened_reports[""].mandatory}
+    report = weakened_reports[weakening]
     assert report.exit_code == 1
-    new = {d.policy_name for d in report.mandatory if (d.policy_name, d.urn, d.message) not in prod_baseline}
+    new = {d.policy_name for d in report.mandatory if (d.policy_name, d.urn, d.message) not in baseline}
     assert policy in new
     assert policy in verdict(report)
 
