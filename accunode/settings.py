@@ -386,8 +386,9 @@ def validate_settings(stack: str, values: Mapping[str, Any], region: str = "us-e
         raise SettingsError([_describe(e) for e in error.errors()]) from None
 
 
-def load_settings() -> StackSettings:
-    """Settings of the running Pulumi stack. Invalid config stops the program with a plain message."""
+def runtime_settings() -> StackSettings:
+    """Settings of the running stack from the Pulumi runtime's config (a program, or a policy pack,
+    which the engine gives the stack's config in PULUMI_CONFIG). Raises SettingsError."""
     import pulumi
     from pulumi.runtime.config import CONFIG, get_config_env
 
@@ -395,7 +396,14 @@ def load_settings() -> StackSettings:
     raw = {**get_config_env(), **CONFIG.get()}
     values = {key.removeprefix(prefix): value for key, value in raw.items() if key.startswith(prefix)}
     region = pulumi.Config("aws").get("region") or "us-east-1"
+    return validate_settings(pulumi.get_stack(), values, region=region)
+
+
+def load_settings() -> StackSettings:
+    """Settings of the running Pulumi stack. Invalid config stops the program with a plain message."""
+    import pulumi
+
     try:
-        return validate_settings(pulumi.get_stack(), values, region=region)
+        return runtime_settings()
     except SettingsError as error:
         raise pulumi.RunError(str(error)) from None

@@ -240,3 +240,11 @@ def test_waf_required_is_met_by_the_enterprise_tier_and_caught_when_detached(sta
 
 def test_waf_required_on_a_tier_without_waf_is_caught(stack_graph):
     assert check(stack_graph("prod"), WAF).of("alb-waf-attached")
+
+
+def test_waf_implied_by_the_enterprise_preset_is_required_without_policy_config(stack_graph):
+    graph = stack_graph("prod", **{"accunode:tier": "enterprise"})
+    assert "accunode:waf" not in graph.config  # only the tier preset asks for it
+    assert check(graph).of("alb-waf-attached") == []
+    remove(graph, "aws:wafv2/webAclAssociation:WebAclAssociation")
+    assert [d.level for d in check(graph).of("alb-waf-attached")] == ["mandatory"]

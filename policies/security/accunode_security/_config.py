@@ -67,8 +67,24 @@ def exemption_for(config: Mapping[str, Any] | None, name: str, urn: str) -> Exem
     return next((e for e in exemptions(config) if e.matches(name, urn)), None)
 
 
+def _effective(key: str) -> str | None:
+    """The stack's effective setting (tier presets applied) when the project's settings module is
+    importable and the config is valid: a WAF implied by the enterprise preset counts."""
+    try:
+        from accunode.settings import runtime_settings
+
+        settings = runtime_settings()
+    except Exception:  # package absent (pack used on its own) or invalid config: fall back to raw config
+        return None
+    return {"environment": settings.environment, "waf": "true" if settings.waf else "false"}.get(key)
+
+
 def stack_config(key: str) -> str | None:
-    """A value of the stack's ``accunode`` config (the engine passes it to packs in PULUMI_CONFIG)."""
+    """A value of the stack's ``accunode`` config (the engine passes it to packs in PULUMI_CONFIG),
+    with the tier presets applied where the project's settings can be read."""
+    effective = _effective(key)
+    if effective is not None:
+        return effective
     try:
         import pulumi
 
