@@ -4,9 +4,11 @@ known (so policies can check it), and what it names exists in the same program."
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from accunode.engine.capture import stack_names
 from accunode.engine.graph import ResourceGraph, contains_unknown
 
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
@@ -30,6 +32,15 @@ def test_task_definitions_are_fully_known_at_first_preview(prod, key):
     for task in prod.of_type(TASK):
         assert key in task.inputs, (task.name, key)
         assert not contains_unknown(task.inputs[key]), (task.name, key)
+
+
+@pytest.mark.parametrize("stack", sorted(set(stack_names(Path(__file__).resolve().parents[1])) - {"prod"}))
+def test_every_other_stacks_task_definitions_are_known_at_first_preview_too(stack, stack_graph):
+    tasks = stack_graph(stack, preview=True).of_type(TASK)
+    assert len(tasks) == 2
+    for task in tasks:
+        for key in ("containerDefinitions", "executionRoleArn", "taskRoleArn"):
+            assert not contains_unknown(task.inputs[key]), (stack, task.name, key)
 
 
 def test_task_roles_are_the_programs_own_distinct_roles(prod):
