@@ -200,6 +200,7 @@ class StackContext:
     stack: str
     organization: str = "organization"
     config: dict[str, str] = field(default_factory=dict)  # "ns:key" -> string, decrypted
+    secret_keys: list[str] = field(default_factory=list)  # keys whose values are secure in the stack file
     dry_run: bool = True
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -529,7 +530,7 @@ class PolicyPacks:
             ctx = self.context
             host.call("ConfigureStack", analyzer_pb2.AnalyzerStackConfigureRequest(
                 stack=ctx.stack, project=ctx.project, organization=ctx.organization, dry_run=ctx.dry_run,
-                config=ctx.config, tags=ctx.tags), "ConfigureStack")
+                config=ctx.config, config_secret_keys=ctx.secret_keys, tags=ctx.tags), "ConfigureStack")
             plugin = host.call("GetPluginInfo", empty_pb2.Empty(), "GetPluginInfo")
             info = host.call("GetAnalyzerInfo", empty_pb2.Empty(), "GetAnalyzerInfo")
             pack.info = pack_info(host, info, plugin.version)
@@ -692,6 +693,6 @@ def analyze_graph(graph: ResourceGraph, pack_dirs: Iterable[Path], config_files:
                   context: StackContext | None = None) -> AnalysisResult:
     """Start the packs, analyze ``graph`` and stop them (for callers that already hold a graph)."""
     context = context or StackContext(project=graph.project, stack=graph.stack, organization=graph.organization,
-                                      config=dict(graph.config))
+                                      config=dict(graph.config), secret_keys=list(graph.secret_keys))
     with PolicyPacks.start(list(pack_dirs), list(config_files), context) as packs:
         return packs.analyze(graph)

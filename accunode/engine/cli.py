@@ -107,7 +107,7 @@ def handle(args: argparse.Namespace) -> int:
         project_dir = capture.find_project_dir(args.project_dir)
         project = capture.project_name(project_dir)
         overrides = _overrides(args.config, project)
-        config, _secret_keys = capture.load_stack_config(project_dir, args.stack)
+        config, secret_keys = capture.load_stack_config(project_dir, args.stack)
     except (capture.CaptureError, ValueError) as error:
         return _usage_error(str(error))
     config.update(overrides)
@@ -136,7 +136,8 @@ def handle(args: argparse.Namespace) -> int:
 
     report = PreviewReport(project_dir=project_dir, stack=args.stack, first_preview=args.first_preview,
                            warnings=warnings)
-    context = StackContext(project=project, stack=args.stack, config=config, tags=stack_tags(project_dir, config))
+    context = StackContext(project=project, stack=args.stack, config=config, secret_keys=secret_keys,
+                           tags=stack_tags(project_dir, config))
     progress = _Progress()
     progress.step("Loading policy packs...")
     packs = PolicyPacks.start(pack_dirs, configs, context)

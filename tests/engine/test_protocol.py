@@ -65,7 +65,8 @@ def test_the_pack_is_launched_as_the_language_host_launches_it(recorded: list[tu
     env = start["env"]
     assert (env["PULUMI_PROJECT"], env["PULUMI_STACK"], env["PULUMI_ORGANIZATION"], env["PULUMI_DRY_RUN"]) == \
            ("tinyproj", "test", "organization", "true")
-    assert json.loads(env["PULUMI_CONFIG"]) == {"aws:region": "us-east-1", "tinyproj:flag": "ok"}
+    assert json.loads(env["PULUMI_CONFIG"]) == {"aws:region": "us-east-1", "tinyproj:flag": "ok",
+                                                "tinyproj:apiKey": "[secret:tinyproj:apiKey]"}
 
 
 def test_rpcs_come_in_the_engine_order(recorded: list[tuple[str, Any]]) -> None:
@@ -86,7 +87,9 @@ def test_configure_stack_carries_the_stack_and_decrypted_config(recorded: list[t
     (request,) = _requests(recorded, "ConfigureStack")
     assert (request.stack, request.project, request.organization, request.dry_run) == \
            ("test", "tinyproj", "organization", True)
-    assert dict(request.config) == {"aws:region": "us-east-1", "tinyproj:flag": "ok"}
+    assert dict(request.config) == {"aws:region": "us-east-1", "tinyproj:flag": "ok",
+                                    "tinyproj:apiKey": "[secret:tinyproj:apiKey]"}  # secure values can't be decrypted
+    assert list(request.config_secret_keys) == ["tinyproj:apiKey"]
     assert request.tags["pulumi:project"] == "tinyproj"
     assert request.tags["pulumi:runtime"] == "python"
 
