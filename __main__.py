@@ -1,5 +1,7 @@
 """AccuNode on AWS: stack settings in, components wired, operator outputs exported (never secrets)."""
 
+from typing import Any
+
 import pulumi
 import pulumi_aws as aws
 
@@ -63,7 +65,7 @@ pulumi.export("ssmPath", app_secrets.path)
 
 # ---- edge, compute, identity, monitoring, budget ----------------------------------------------
 # Names and ARNs are built from plain values so task definitions and IAM documents are known at preview.
-api_name, worker_name = f"{prefix}-api", f"{prefix}-worker"
+services = {role: f"{prefix}-{role}" for role in ("api", "worker")}
 models = Bucket("models", BucketArgs(bucket_name=f"{prefix}-models-{account_id}", versioned=True,
                                      force_destroy=not prod, tags=tags))
 queue = WorkQueue("queue", WorkQueueArgs(queue_name=f"{prefix}-jobs", account_id=account_id, region=region, tags=tags))
@@ -74,14 +76,14 @@ alb = LoadBalancer("load-balancer", LoadBalancerArgs(
 cluster = Cluster("cluster", ClusterArgs(cluster_name=prefix, tags=tags))
 identity = Identity("identity", IdentityArgs(
     name_prefix=prefix, account_id=account_id, region=region, repository_name=registry.repository_name,
-    log_group_names=[log_group_name(api_name), log_group_name(worker_name)], parameter_path=settings.ssm_path,
-    bucket_name=models.bucket_name, queue_name=queue.name, cluster_name=prefix, service_names=[api_name, worker_name],
+    log_group_names=[log_group_name(s) for s in services.values()], parameter_path=settings.ssm_path,
+    bucket_name=models.bucket_name, queue_name=queue.name, cluster_name=prefix, service_names=list(services.values()),
     github=GitHubDeploy(settings.github_repository, settings.deploy_branch) if settings.github_repository else None,
     tags=tags))
 monitoring = Monitoring("monitoring", MonitoringArgs(
     name_prefix=prefix, account_id=account_id, region=region, alert_email=settings.alert_email, tags=tags,
     targets=AlarmTargets(
-        cluster_name=prefix, service_names=(api_name, worker_name), db_identifier=database.identifier,
+        cluster_name=prefix, service_names=tuple(services.values()), db_identifier=database.identifier,
         db_instance_class=db.instance_class, cache_cluster_ids=cache.member_cluster_ids, queue_name=queue.name,
         dlq_name=queue.dlq_name, load_balancer=alb.arn_suffix, target_group=alb.target_group_arn_suffix)))
 image: list[pulumi.Resource] = []
@@ -96,12 +98,12 @@ if settings.build_image:
         platform="linux/arm64" if settings.cpu_architecture == "arm64" else "linux/amd64")))
 
 
-def service_args(role: str, **kwargs) -> FargateServiceArgs:
+def service_args(role: str, **kwargs: Any) -> FargateServiceArgs:
     size = getattr(settings, role)
     env = {"APP_ROLE": role, "ENVIRONMENT": settings.environment, "AWS_REGION": region,
            "MODEL_BUCKET": models.bucket_name, "QUEUE_URL": queue.url}
     return FargateServiceArgs(
-        service_name=f"{prefix}-{role}", container_name=role, cluster_name=cluster.name, account_id=account_id,
+        service_name=services[role], container_name=role, cluster_name=cluster.name, account_id=account_id,
         region=region, repository_name=registry.repository_name, image_tag=settings.image_tag,
         subnets=network.private, execution_role_arn=identity.execution_role_arn, task_role_arn=identity.task_role_arn,
         cpu=size.cpu, memory=size.memory, desired_count=size.desired_count, cpu_architecture=settings.cpu_architecture,

@@ -141,7 +141,7 @@ class FargateService(pulumi.ComponentResource):
             opts=ResourceOptions(parent=self, depends_on=[logs],
                                  ignore_changes=["desiredCount"] if args.scaling else None))
         if args.scaling:
-            self._scale(name, args, service)
+            self._scale(name, args, args.scaling, service)
 
         self.service_name = args.service_name
         self.log_group_name = args.log_group_name
@@ -149,9 +149,8 @@ class FargateService(pulumi.ComponentResource):
         self.register_outputs({"serviceName": service.name, "logGroupName": logs.name,
                                "taskDefinitionArn": task.arn})
 
-    def _scale(self, name: str, args: FargateServiceArgs, service: aws.ecs.Service) -> None:
-        scaling = args.scaling
-        assert scaling is not None
+    def _scale(self, name: str, args: FargateServiceArgs, scaling: CpuScaling | QueueScaling,
+               service: aws.ecs.Service) -> None:
         target = aws.appautoscaling.Target(
             f"{name}-scaling-target", service_namespace="ecs", scalable_dimension=SCALABLE_DIMENSION,
             resource_id=Output.from_input(args.cluster_name).apply(lambda c: resource_id(c, args.service_name)),
