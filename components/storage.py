@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
-from pulumi import Output, ResourceOptions
+from pulumi import ResourceOptions
 
-from accunode.specs.iam import alb_log_bucket_policy, tls_only_bucket_policy, to_json
+from accunode.specs.iam import alb_log_bucket_policy, bucket_arn, tls_only_bucket_policy, to_json
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,8 @@ class Bucket(pulumi.ComponentResource):
         bucket = aws.s3.Bucket(f"{name}-bucket", bucket=args.bucket_name, force_destroy=args.force_destroy,
                                tags={**args.tags, "Name": args.bucket_name}, opts=child)
         block = aws.s3.BucketPublicAccessBlock(f"{name}-public-access", bucket=bucket.id, block_public_acls=True,
-                                       block_public_policy=True, ignore_public_acls=True,
-                                       restrict_public_buckets=True, opts=child)
+                                               block_public_policy=True, ignore_public_acls=True,
+                                               restrict_public_buckets=True, opts=child)
         aws.s3.BucketOwnershipControls(f"{name}-ownership", bucket=bucket.id,
                                        rule={"object_ownership": "BucketOwnerEnforced"}, opts=child)
         default = ({"sse_algorithm": "aws:kms", "kms_master_key_id": args.kms_key_arn} if args.kms_key_arn
@@ -85,9 +85,8 @@ class Bucket(pulumi.ComponentResource):
                   if delivery else tls_only_bucket_policy(args.bucket_name))
         # The policy waits for the public access block, or S3 may judge it against the old settings.
         aws.s3.BucketPolicy(f"{name}-policy", bucket=bucket.id, policy=to_json(policy),
-                          opts=ResourceOptions(parent=self, depends_on=[block]))
+                            opts=ResourceOptions(parent=self, depends_on=[block]))
 
         self.bucket_name = args.bucket_name
-        self.arn = f"arn:aws:s3:::{args.bucket_name}"
-        self.id: Output[str] = bucket.id
+        self.arn = bucket_arn(args.bucket_name)
         self.register_outputs({"bucketName": bucket.bucket, "arn": bucket.arn})

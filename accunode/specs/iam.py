@@ -117,7 +117,9 @@ def execution_role_policy(account_id: str, region: str, repository_name: str, lo
     if not log_group_names:
         raise ValueError("execution_role_policy needs at least one log group")
     path_arn = ssm_parameter_arn(account_id, region, f"{parameter_path.rstrip('/')}/*")
-    streams = [f"{log_group_arn(account_id, region, name)}:log-stream:*" for name in log_group_names]
+    # CreateLogStream is authorised on the log group, PutLogEvents on its streams.
+    groups = [log_group_arn(account_id, region, name) for name in log_group_names]
+    streams = [arn for group in groups for arn in (group, f"{group}:log-stream:*")]
     return _document(
         # No resource-level permission exists for GetAuthorizationToken: it must be "*".
         _statement("EcrToken", ["ecr:GetAuthorizationToken"], "*"),

@@ -58,9 +58,9 @@ def test_execution_role_pulls_only_our_repository_and_writes_only_our_log_groups
     assert statements["EcrToken"]["Action"] == ["ecr:GetAuthorizationToken"]
     assert statements["PullOurImage"]["Resource"] == [REPO_ARN]
     assert not {"ecr:PutImage", "ecr:InitiateLayerUpload"} & actions(execution())
+    group = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/ecs/accunode-prod"
     assert statements["WriteOurLogs"]["Resource"] == [
-        f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/ecs/accunode-prod-api:log-stream:*",
-        f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/ecs/accunode-prod-worker:log-stream:*"]
+        f"{group}-api", f"{group}-api:log-stream:*", f"{group}-worker", f"{group}-worker:log-stream:*"]
 
 
 def test_execution_role_reads_only_this_stacks_parameters_and_decrypts_only_through_ssm():
