@@ -364,12 +364,13 @@ class PolicyPackHost:
         stdout = self.process.stdout
 
         def reader() -> None:
-            for raw in stdout:
-                line = raw.decode(errors="replace").strip()
-                if not found and line.isdigit():
-                    found.append(int(line))
-                    continue
-                self._stdout_tail.append(line)  # policies' print()s: keep draining the pipe
+            with stdout:  # drained until the process ends (policies may print), then closed here
+                for raw in stdout:
+                    line = raw.decode(errors="replace").strip()
+                    if not found and line.isdigit():
+                        found.append(int(line))
+                        continue
+                    self._stdout_tail.append(line)
 
         threading.Thread(target=reader, daemon=True, name=f"pack-stdout-{self.path.name}").start()
         deadline = time.monotonic() + timeout
@@ -398,8 +399,6 @@ class PolicyPackHost:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.process is not None and self.process.stdout is not None:
-            self.process.stdout.close()
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None
