@@ -21,7 +21,7 @@ import pytest
 
 from accunode.engine.analyzer import PolicyPacks, StackContext, stack_tags
 from accunode.engine.capture import load_stack_config, project_name, stack_names
-from accunode.engine.graph import Resource, ResourceGraph
+from accunode.engine.graph import UNKNOWN_STRING, Resource, ResourceGraph
 from accunode.engine.report import PreviewReport, verdict
 from tests.conftest import captured
 from tests.engine.conftest import HERE, run_preview
@@ -96,7 +96,7 @@ def _force_ssl_off(props: dict[str, Any]) -> None:
 
 def _public_db_subnets(graph: ResourceGraph) -> None:
     public = [r for r in graph.of_type("aws:ec2/subnet:Subnet") if "public" in r.name]
-    _set("aws:rds/subnetGroup:SubnetGroup", "database-subnets", subnetIds=[r.id for r in public])(graph)
+    _set("aws:rds/subnetGroup:SubnetGroup", "database-subnets", subnetIds=[r.id or UNKNOWN_STRING for r in public])(graph)
     group = _find(graph, "aws:rds/subnetGroup:SubnetGroup", "database-subnets")
     group.property_dependencies["subnetIds"] = [r.urn for r in public]
 
@@ -267,3 +267,15 @@ def test_first_preview_runs_network_and_container_rules_without_cant_run(tmp_pat
                   if p["name"].startswith("ecs-container")}
     assert not ruled_out & (network | containers)
     assert run.code == 0, run.out
+
+
+@pytest.mark.parametrize("weakening", ["container as root", "privileged container", "database open to the internet",
+                                       "rds in public subnets", "service with public ip"])
+def test_first_preview_still_catches_container_and_network_weakenings(weakening: str,
+                                                                      prod_packs: list[PolicyPacks]) -> None:
+    policy, transform = GRAPH_WEAKENINGS[weakening]
+    graph = captured("prod", preview=True)
+    transform(graph)
+    report = _preview(prod_packs[0], graph)
+    assert policy in {d.policy_name for d in report.mandatory}
+    assert not [d for d in report.analysis.diagnostics if "can't run policy" in d.message]
