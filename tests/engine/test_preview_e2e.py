@@ -96,7 +96,8 @@ def _force_ssl_off(props: dict[str, Any]) -> None:
 
 def _public_db_subnets(graph: ResourceGraph) -> None:
     public = [r for r in graph.of_type("aws:ec2/subnet:Subnet") if "public" in r.name]
-    _set("aws:rds/subnetGroup:SubnetGroup", "database-subnets", subnetIds=[r.id or UNKNOWN_STRING for r in public])(graph)
+    ids = [r.id or UNKNOWN_STRING for r in public]  # a first preview does not know subnet ids
+    _set("aws:rds/subnetGroup:SubnetGroup", "database-subnets", subnetIds=ids)(graph)
     group = _find(graph, "aws:rds/subnetGroup:SubnetGroup", "database-subnets")
     group.property_dependencies["subnetIds"] = [r.urn for r in public]
 
