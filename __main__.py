@@ -78,7 +78,9 @@ identity = Identity("identity", IdentityArgs(
     name_prefix=prefix, account_id=account_id, region=region, repository_name=registry.repository_name,
     log_group_names=[log_group_name(s) for s in services.values()], parameter_path=settings.ssm_path,
     bucket_name=models.bucket_name, queue_name=queue.name, cluster_name=prefix, service_names=list(services.values()),
-    github=GitHubDeploy(settings.github_repository, settings.deploy_branch) if settings.github_repository else None,
+    github=GitHubDeploy(settings.github_repository, settings.deploy_branch,
+                        create_provider=settings.github_oidc_provider == "create")
+    if settings.github_repository else None,
     tags=tags))
 monitoring = Monitoring("monitoring", MonitoringArgs(
     name_prefix=prefix, account_id=account_id, region=region, alert_email=settings.alert_email, tags=tags,
@@ -94,7 +96,7 @@ if settings.build_image:
     import pulumi_awsx as awsx
 
     image.append(awsx.ecr.Image("image", awsx.ecr.ImageArgs(
-        repository_url=registry.repository_url, context="app", image_tag=settings.image_tag,
+        repository_url=registry.repository_url, context=settings.image_context, image_tag=settings.image_tag,
         platform="linux/arm64" if settings.cpu_architecture == "arm64" else "linux/amd64")))
 
 

@@ -181,6 +181,8 @@ class StackSettings(_Model):
     alert_email: str | None = None
     github_repository: str | None = None
     deploy_branch: str = "prod"
+    # One OIDC provider per account: the first stack in an account creates it, the others use it.
+    github_oidc_provider: Literal["create", "existing"] = "create"
     monthly_budget: float = Field(gt=0)
     owner: str | None = None
     tags: dict[str, str] = Field(default_factory=dict)
@@ -195,6 +197,7 @@ class StackSettings(_Model):
     log_retention_days: int = 30
     ecr_keep_images: int = Field(default=7, ge=1, le=1000)
     build_image: bool = False
+    image_context: str = "app"
 
     @field_validator("vpc_cidr")
     @classmethod
@@ -268,6 +271,10 @@ class StackSettings(_Model):
     @model_validator(mode="after")
     def _cross_checks(self) -> StackSettings:
         plan_subnets(self.vpc_cidr, self.az_count)  # raises ValueError when the subnets do not fit
+        for role in ("api", "worker"):
+            if getattr(self, role).spot and self.cpu_architecture == "arm64":
+                raise ValueError(f"{role}.spot is not available with cpuArchitecture arm64 "
+                                 "(Fargate Spot runs x86_64 tasks only); use one or the other")
         if self.environment == "prod" and self.worker.min_count == 0:
             raise ValueError("worker.minCount 0 (scale to zero) is allowed only outside prod")
         if self.cache.num_nodes == 1 and self.environment == "prod" and self.tier == "enterprise":

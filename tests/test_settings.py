@@ -189,3 +189,18 @@ def test_load_settings_reads_the_running_stacks_config() -> None:
 def test_stack_names_that_cannot_be_aws_names_are_rejected(stack: str) -> None:
     with pytest.raises(SettingsError, match="stack name"):
         validate_settings(stack, {"environment": "dev"})
+
+
+def test_spot_with_arm64_is_rejected_naming_both_keys() -> None:
+    with pytest.raises(SettingsError, match=r"worker.spot is not available with cpuArchitecture arm64"):
+        validate_settings("d", {"environment": "dev", "cpuArchitecture": "arm64", "worker": {"spot": True}})
+
+
+def test_a_second_stack_in_an_account_can_reuse_the_github_oidc_provider() -> None:
+    from tests.conftest import captured
+
+    shared = captured("dev", **{"accunode:githubOidcProvider": "existing"})
+    assert shared.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
+    assert captured("dev").of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") != []
+    with pytest.raises(SettingsError, match=r"accunode:githubOidcProvider: Input should be 'create' or 'existing'"):
+        validate_settings("d", {"environment": "dev", "githubOidcProvider": "maybe"})
