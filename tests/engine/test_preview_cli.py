@@ -134,3 +134,14 @@ def test_policy_pack_config_needs_one_file_per_explicit_pack(tmp_path: Path) -> 
     mismatch = run_tiny("--policy-pack-config", str(config), "--policy-pack-config", str(config))
     assert mismatch.code == 2
     assert 'the number of "--policy-pack-config" flags must match' in mismatch.err
+
+
+def test_a_pack_that_fails_to_start_is_a_crash_with_its_traceback(tmp_path: Path) -> None:
+    pack = tmp_path / "broken-pack"
+    pack.mkdir()
+    (pack / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 0.1.0\n")
+    (pack / "__main__.py").write_text("raise ImportError('no module named accunode_rules')\n")
+    run = run_preview("--stack", "test", "--project-dir", "tests/engine/project", "--policy-pack", str(pack))
+    assert run.code == 3
+    assert "policy pack 'broken-pack' failed to start: it exited with code 1 before printing its port" in run.out
+    assert "ImportError: no module named accunode_rules" in run.out  # the pack's stderr, shown under the error
