@@ -172,9 +172,9 @@ def render(report: PreviewReport, console: Any, cost_renderer: Callable[[Any, An
 
     mode = " (first preview: computed outputs unknown)" if report.first_preview else ""
     line(("Previewing update ", "bold magenta"), (f"({report.stack})", "bold"), ("" + mode, "dim"))
-    line("")
     for warning in report.warnings:
         line(("warning: ", "yellow"), warning)
+    line("")
     if report.graph is not None and report.graph.resources:
         _render_tree(report, line)
     if report.error:
@@ -243,9 +243,15 @@ def _render_summary(report: PreviewReport, line: Callable[..., None]) -> None:
     line(("Resources:", "bold magenta"))
     line(("    + ", "green"), (f"{len(shown)} to create", "green"))
     by_type = collections.Counter(display_type(r.type) for r in shown if r.custom)
-    width = max((len(str(n)) for n in by_type.values()), default=1)
-    for type_, count in sorted(by_type.items(), key=lambda item: (-item[1], item[0])):
-        line(f"        {str(count).rjust(width)} ", (type_, "dim"))
+    digits = max((len(str(n)) for n in by_type.values()), default=1)
+    cells = [f"{str(count).rjust(digits)} {type_}"
+             for type_, count in sorted(by_type.items(), key=lambda item: (-item[1], item[0]))]
+    width = max((len(cell) for cell in cells), default=0) + 3
+    per_row = max(1, 108 // width)  # cloud resources by type, in columns, by count then name
+    rows = (len(cells) + per_row - 1) // per_row
+    for row in range(rows):
+        line("        " + "".join(cells[row + col * rows].ljust(width) for col in range(per_row)
+                                  if row + col * rows < len(cells)).rstrip())
     line("")
 
 
