@@ -127,7 +127,8 @@ def violation_heading(d: Diagnostic) -> tuple[str, str]:
 
 def verdict(report: PreviewReport) -> str:
     if report.error:
-        return f"Preview failed: {report.error.splitlines()[0]}"
+        lines = report.error.splitlines()
+        return f"Preview failed: {lines[0].rstrip(':')}" + (" (see the error above)" if len(lines) > 1 else "")
     analysis = report.analysis
     mandatory = report.mandatory
     advisory = analysis.advisory if analysis else []
