@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.alias_generators import to_camel
 
 from accunode import catalog
+from accunode.costs.usage import UsageOverrides
 from accunode.netplan import MAX_PREFIX, MIN_PREFIX, plan_subnets
 
 NAMESPACE = "accunode"
@@ -198,6 +199,8 @@ class StackSettings(_Model):
     ecr_keep_images: int = Field(default=7, ge=1, le=1000)
     build_image: bool = False
     image_context: str = "app"
+    # Replaces assumptions of the tier's usage profile in the cost model (accunode/costs/usage.py).
+    usage: UsageOverrides = Field(default_factory=UsageOverrides)
 
     @field_validator("vpc_cidr")
     @classmethod

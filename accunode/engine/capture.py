@@ -175,6 +175,8 @@ def fake_outputs(type_: str, name: str, id_: str, inputs: Mapping[str, Any], reg
     out: dict[str, Any] = {"id": id_}
     if not type_.startswith("aws:"):
         pass
+    elif id_.startswith("arn:"):
+        out["arn"] = id_
     elif service == "iam":
         kind = type_.rsplit(":", 1)[1].lower()
         out["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:{'oidc-provider/' + str(inputs.get('url', '')).removeprefix('https://') if 'openid' in kind else kind + '/' + resource_name}"  # noqa: E501

@@ -1,0 +1,19 @@
+"""The cost model: price any stack line by line from a sourced price book and a usage profile.
+
+``estimate_stack`` is what both ``accunode cost`` and the cost policy pack call.
+"""
+
+from __future__ import annotations
+
+from accunode.costs.model import CostLine, Estimate, Item, estimate, items_from_graph
+from accunode.costs.pricebook import PriceBook, load_price_book
+from accunode.costs.usage import TIER_USAGE, UsageProfile, usage_for
+
+__all__ = ["TIER_USAGE", "CostLine", "Estimate", "Item", "PriceBook", "UsageProfile", "estimate",
+           "estimate_items", "items_from_graph", "load_price_book", "usage_for"]
+
+
+def estimate_items(items: list[Item], *, stack: str, tier: str, region: str = "us-east-1",
+                   usage_overrides: dict[str, float] | None = None) -> Estimate:
+    """Price resources with the tier's usage profile (and the stack's overrides)."""
+    return estimate(items, load_price_book(region), usage_for(tier, usage_overrides), stack=stack, tier=tier)

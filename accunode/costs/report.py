@@ -1,0 +1,203 @@
+"""Cost reports as rich tables, GitHub markdown (fits a pull-request comment) and JSON."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from accunode.costs.document import Row, cicd_rows, compare, document_tiers, document_total
+from accunode.costs.model import CostLine, Estimate
+
+
+def money(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+def span(low: float, high: float) -> str:
+    return money(low) if round(low, 2) == round(high, 2) else f"{money(low)}–{money(high)}"
+
+
+def _grouped(estimate: Estimate) -> dict[str, list[CostLine]]:
+    groups: dict[str, list[CostLine]] = defaultdict(list)
+    for line in sorted(estimate.lines, key=lambda x: (-x.monthly, x.item)):
+        groups[line.component].append(line)
+    return dict(sorted(groups.items(), key=lambda kv: -sum(x.monthly for x in kv[1])))
+
+
+def _basis(line: CostLine) -> str:
+    text = line.note or f"{line.quantity:g} {line.unit}"
+    return text if not line.usage_based or "usage:" in text else f"{text} (usage-based)"
+
+
+def _cicd(estimate: Estimate, rate: float) -> list[tuple[str, str, str, str]]:
+    return [(str(deployments), f"{minutes:,}", money(stated), money(ours))
+            for deployments, minutes, stated, ours in cicd_rows(rate)]
+
+
+# ---- JSON -------------------------------------------------------------------------------------
+def estimate_json(estimate: Estimate, alternatives: Sequence[tuple[str, Estimate]] = (),
+                  cicd_rate: float = 0.008) -> dict[str, Any]:
+    data = estimate.to_dict()
+    data["cheaperAlternatives"] = [{"change": label, "totalMonthlyCost": alt.total,
+                                    "savings": round(estimate.total - alt.total, 2)} for label, alt in alternatives]
+    data["cicd"] = [{"deploymentsPerMonth": d, "minutes": m, "documentCost": s, "cost": o}
+                    for d, m, s, o in cicd_rows(cicd_rate)]
+    return data
+
+
+def tiers_json(tiers: dict[str, Estimate]) -> dict[str, Any]:
+    return {tier: {"document": document_total(tier), "ours": est.total, "oursMin": est.total_min,
+                   "oursMax": est.total_max,
+                   "lines": [{"line": r.label, "document": r.document, "ours": r.ours, "why": r.why}
+                             for r in compare(tier, est)]}
+            for tier, est in tiers.items()}
+
+
+def diff_rows(base: Estimate, head: Estimate) -> list[tuple[str, str, float, float]]:
+    """(component, item, base, head) for every line that changes, biggest change first."""
+    def keyed(estimate: Estimate) -> dict[tuple[str, str], float]:
+        totals: dict[tuple[str, str], float] = defaultdict(float)
+        for line in estimate.lines:
+            totals[(line.component, line.item)] += line.monthly
+        return totals
+
+    old, new = keyed(base), keyed(head)
+    rows = [(component, item, round(old.get((component, item), 0.0), 2), round(new.get((component, item), 0.0), 2))
+            for component, item in {*old, *new}]
+    return sorted((r for r in rows if r[2] != r[3]), key=lambda r: -abs(r[3] - r[2]))
+
+
+def diff_json(base: Estimate, head: Estimate) -> dict[str, Any]:
+    return {"base": {"name": base.stack, "total": base.total}, "head": {"name": head.stack, "total": head.total},
+            "delta": round(head.total - base.total, 2),
+            "changes": [{"component": c, "item": i, "base": b, "head": h, "delta": round(h - b, 2)}
+                        for c, i, b, h in diff_rows(base, head)]}
+
+
+# ---- markdown ---------------------------------------------------------------------------------
+def estimate_markdown(estimate: Estimate, alternatives: Sequence[tuple[str, Estimate]] = (),
+                      cicd_rate: float = 0.008) -> str:
+    out = [f"### Monthly cost of `{estimate.stack}` ({estimate.tier} tier): **{money(estimate.total)}**",
+           "", f"Range with autoscaling: {span(estimate.total_min, estimate.total_max)} · fixed "
+           f"{money(estimate.fixed)} · usage {money(estimate.usage)}", "",
+           "| Component | Item | Monthly | Range | Basis |", "|---|---|---:|---:|---|"]
+    for component, lines in _grouped(estimate).items():
+        for line in lines:
+            basis = _basis(line)
+            out.append(f"| {component} | {line.item} | {money(line.monthly)} | "
+                       f"{span(line.monthly_min, line.monthly_max)} | {basis} |")
+    out += ["", f"{len(estimate.free)} resources cost nothing by themselves (VPC, subnets, IAM, ...)."]
+    if estimate.unpriced:
+        out.append("**Unpriced:** " + ", ".join(f"{n} ({t})" for t, n in estimate.unpriced))
+    if alternatives:
+        out += ["", "#### Cheaper, same capacity", "", "| Change | Monthly | Saves |", "|---|---:|---:|"]
+        out += [f"| {label} | {money(alt.total)} | {money(estimate.total - alt.total)} |"
+                for label, alt in alternatives]
+    out += ["", "#### CI/CD (GitHub Actions, the document's scenarios)", "",
+            "| Deployments/month | Minutes | Document | Ours |", "|---:|---:|---:|---:|"]
+    out += [f"| {' | '.join(row)} |" for row in _cicd(estimate, cicd_rate)]
+    out += ["", "Assumptions: " + "; ".join(estimate.assumptions)]
+    return "\n".join(out) + "\n"
+
+
+def tiers_markdown(tiers: dict[str, Estimate]) -> str:
+    out = ["### The deployment review's cost table, recomputed", "",
+           "| Tier | Document | Ours (expected) | Ours (range) |", "|---|---:|---:|---:|"]
+    out += [f"| {tier} | {money(document_total(tier))} | {money(est.total)} | {span(est.total_min, est.total_max)} |"
+            for tier, est in tiers.items()]
+    for tier, est in tiers.items():
+        out += ["", f"#### {document_tiers()['tiers'][tier]['label']}", "",
+                "| Line | Document | Ours | Why |", "|---|---:|---:|---|"]
+        out += [_md_row(r) for r in compare(tier, est)]
+    return "\n".join(out) + "\n"
+
+
+def _md_row(row: Row) -> str:
+    document = money(row.document) if row.document is not None else "—"
+    return f"| {row.label} | {document} | {money(row.ours)} | {row.why} |"
+
+
+def diff_markdown(base: Estimate, head: Estimate) -> str:
+    delta = head.total - base.total
+    out = [f"### Cost diff: `{base.stack}` {money(base.total)} → `{head.stack}` {money(head.total)} "
+           f"({'+' if delta >= 0 else '−'}{money(abs(delta))})", "",
+           "| Component | Item | Base | Head | Change |", "|---|---|---:|---:|---:|"]
+    out += [f"| {c} | {i} | {money(b)} | {money(h)} | {'+' if h >= b else '−'}{money(abs(h - b))} |"
+            for c, i, b, h in diff_rows(base, head)]
+    return "\n".join(out) + "\n"
+
+
+# ---- rich tables ------------------------------------------------------------------------------
+def print_estimate(console: Any, estimate: Estimate, alternatives: Sequence[tuple[str, Estimate]] = (),
+                   cicd_rate: float = 0.008) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"Monthly cost of {estimate.stack} ({estimate.tier} tier, {estimate.region})",
+                  show_lines=False, title_justify="left")
+    for column, justify in (("Component", "left"), ("Item", "left"), ("Monthly", "right"), ("Range", "right"),
+                            ("Basis", "left")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for component, lines in _grouped(estimate).items():
+        subtotal = sum(x.monthly for x in lines)
+        table.add_row(f"[bold]{component}[/]", "", f"[bold]{money(subtotal)}[/]", "", "")
+        for line in lines:
+            basis = _basis(line)
+            table.add_row("", line.item, money(line.monthly), span(line.monthly_min, line.monthly_max), basis)
+    table.add_section()
+    table.add_row("[bold]Total[/]", f"fixed {money(estimate.fixed)} + usage {money(estimate.usage)}",
+                  f"[bold]{money(estimate.total)}[/]", span(estimate.total_min, estimate.total_max), "")
+    console.print(table)
+    console.print(f"{len(estimate.free)} resources cost nothing by themselves (VPC, subnets, IAM, ...).")
+    if estimate.unpriced:
+        console.print("[yellow]Unpriced:[/] " + ", ".join(f"{n} ({t})" for t, n in estimate.unpriced))
+    if alternatives:
+        alt = Table(title="Cheaper, same capacity", title_justify="left")
+        alt.add_column("Change")
+        alt.add_column("Monthly", justify="right")
+        alt.add_column("Saves", justify="right")
+        for label, other in alternatives:
+            alt.add_row(label, money(other.total), money(estimate.total - other.total))
+        console.print(alt)
+    cicd = Table(title="CI/CD: GitHub Actions (the document's scenarios)", title_justify="left")
+    for column in ("Deployments/month", "Minutes", "Document", "Ours"):
+        cicd.add_column(column, justify="right")
+    for row in _cicd(estimate, cicd_rate):
+        cicd.add_row(*row)
+    console.print(cicd)
+    console.print("[dim]Assumptions: " + "; ".join(estimate.assumptions) + "[/]")
+
+
+def print_tiers(console: Any, tiers: dict[str, Estimate]) -> None:
+    from rich.table import Table
+
+    summary = Table(title="The deployment review's tiers, recomputed", title_justify="left")
+    for column in ("Tier", "Document", "Ours (expected)", "Ours (range)"):
+        summary.add_column(column, justify="left" if column == "Tier" else "right")
+    for tier, est in tiers.items():
+        summary.add_row(tier, money(document_total(tier)), money(est.total), span(est.total_min, est.total_max))
+    console.print(summary)
+    for tier, est in tiers.items():
+        table = Table(title=document_tiers()["tiers"][tier]["label"], title_justify="left")
+        table.add_column("Line")
+        table.add_column("Document", justify="right")
+        table.add_column("Ours", justify="right")
+        table.add_column("Why they differ")
+        for row in compare(tier, est):
+            table.add_row(row.label, money(row.document) if row.document is not None else "—", money(row.ours),
+                          row.why)
+        console.print(table)
+
+
+def print_diff(console: Any, base: Estimate, head: Estimate) -> None:
+    from rich.table import Table
+
+    delta = head.total - base.total
+    table = Table(title=f"{base.stack} {money(base.total)} → {head.stack} {money(head.total)} "
+                        f"({'+' if delta >= 0 else '−'}{money(abs(delta))})", title_justify="left")
+    for column in ("Component", "Item", "Base", "Head", "Change"):
+        table.add_column(column, justify="left" if column in ("Component", "Item") else "right")
+    for c, i, b, h in diff_rows(base, head):
+        colour = "red" if h > b else "green"
+        table.add_row(c, i, money(b), money(h), f"[{colour}]{'+' if h >= b else '−'}{money(abs(h - b))}[/]")
+    console.print(table)
