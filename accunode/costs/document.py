@@ -48,9 +48,15 @@ _OMITTED: dict[str, tuple[Callable[[CostLine], bool], str]] = {
 @dataclass(frozen=True)
 class Row:
     label: str
+    spec: str
     document: float | None
     ours: float
     why: str
+
+
+    @property
+    def title(self) -> str:
+        return f"{self.label} ({self.spec})" if self.spec else self.label
 
 
 @cache
@@ -73,12 +79,11 @@ def compare(tier: str, ours: Estimate) -> list[Row]:
     for line in document_tiers()["tiers"][tier]["lines"]:
         match, why = _MATCH[line["key"]]
         amount = round(sum(x.monthly for x in ours.lines if match(x)), 2)
-        rows.append(Row(f"{line['label']} ({line['spec']})" if line["spec"] else line["label"], line["amount"],
-                        amount, why))
+        rows.append(Row(line["label"], line["spec"], line["amount"], amount, why))
     for label, (match, why) in _OMITTED.items():
         amount = round(sum(x.monthly for x in ours.lines if match(x)), 2)
         if amount:
-            rows.append(Row(label, None, amount, f"omitted by the document: {why}"))
+            rows.append(Row(label, "", None, amount, f"omitted by the document: {why}"))
     return rows
 
 

@@ -199,7 +199,8 @@ def _text(value: Any) -> str:
 
 class _Pricer:
     def __init__(self, items: Sequence[Item], book: PriceBook, usage: UsageProfile):
-        self.items = list(items)
+        # URN order: the SDK registers resources from a thread pool, so arrival order varies by run.
+        self.items = sorted(items, key=lambda item: item.urn)
         self.by_urn = {item.urn: item for item in self.items}
         self.book = book
         self.usage = usage

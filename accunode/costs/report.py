@@ -49,7 +49,7 @@ def estimate_json(estimate: Estimate, alternatives: Sequence[tuple[str, Estimate
 def tiers_json(tiers: dict[str, Estimate]) -> dict[str, Any]:
     return {tier: {"document": document_total(tier), "ours": est.total, "oursMin": est.total_min,
                    "oursMax": est.total_max,
-                   "lines": [{"line": r.label, "document": r.document, "ours": r.ours, "why": r.why}
+                   "lines": [{"line": r.label, "spec": r.spec, "document": r.document, "ours": r.ours, "why": r.why}
                              for r in compare(tier, est)]}
             for tier, est in tiers.items()}
 
@@ -115,7 +115,7 @@ def tiers_markdown(tiers: dict[str, Estimate]) -> str:
 
 def _md_row(row: Row) -> str:
     document = money(row.document) if row.document is not None else "—"
-    return f"| {row.label} | {document} | {money(row.ours)} | {row.why} |"
+    return f"| {row.title} | {document} | {money(row.ours)} | {row.why} |"
 
 
 def diff_markdown(base: Estimate, head: Estimate) -> str:
@@ -184,7 +184,7 @@ def print_tiers(console: Any, tiers: dict[str, Estimate]) -> None:
         table.add_column("Ours", justify="right")
         table.add_column("Why they differ")
         for row in compare(tier, est):
-            table.add_row(row.label, money(row.document) if row.document is not None else "—", money(row.ours),
+            table.add_row(row.title, money(row.document) if row.document is not None else "—", money(row.ours),
                           row.why)
         console.print(table)
 

@@ -1,0 +1,96 @@
+"""`accunode cost`: the stack report, the document's tiers next to ours, diffs, charts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from accunode.cli import main
+from accunode.costs.document import compare, document_tiers, document_total
+from accunode.costs.stacks import Target, estimate_target
+
+
+def run(capsys, *argv: str) -> tuple[int, str]:
+    code = main(list(argv))
+    return code, capsys.readouterr().out
+
+
+def test_prod_json_includes_the_nat_gateway_public_ipv4_and_alb_capacity_lines(capsys):
+    code, out = run(capsys, "cost", "--stack", "prod", "--format", "json", "--no-alternatives")
+    assert code == 0
+    data = json.loads(out)
+    skus = {line["sku"] for line in data["lines"]}
+    assert {"ec2.nat_gateway_hour", "ec2.nat_gateway_gb", "vpc.public_ipv4_hour", "elb.alb_lcu_hour"} <= skus
+    assert data["totalMonthlyCost"] == pytest.approx(sum(line["monthlyCost"] for line in data["lines"]), abs=0.05)
+    assert data["minMonthlyCost"] <= data["totalMonthlyCost"] <= data["maxMonthlyCost"]
+    assert data["unpriced"] == []
+
+
+def test_cheaper_alternatives_are_real_configurations_that_cost_less(capsys):
+    code, out = run(capsys, "cost", "--stack", "prod", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    changes = {alt["change"]: alt for alt in data["cheaperAlternatives"]}
+    assert "ARM64 (Graviton) Fargate tasks" in changes
+    assert "Fargate Spot for the worker (x86_64 only)" in changes
+    assert all(alt["savings"] > 0 for alt in changes.values())
+    assert not any("scales to zero" in change for change in changes)  # not allowed in prod
+
+
+def test_all_tiers_reproduces_the_documents_table_next_to_ours(capsys):
+    code, out = run(capsys, "cost", "--all-tiers", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == {"minimal", "moderate", "high", "enterprise"}
+    assert [data[t]["document"] for t in data] == [84.81, 158.19, 376.95, 1226.19]
+    for tier, result in data.items():
+        documented = [line["label"] for line in document_tiers()["tiers"][tier]["lines"]]
+        shown = [line["line"] for line in result["lines"] if line["document"] is not None]
+        assert shown == documented
+        nat = next(line for line in result["lines"] if line["line"] == "NAT gateway")
+        assert nat["document"] is None and nat["ours"] > 32 and "omitted by the document" in nat["why"]
+        assert result["ours"] > result["document"]
+
+
+def test_the_documents_rds_line_is_shown_against_the_real_price():
+    rows = {row.label: row for row in compare("minimal", estimate_target(Target.parse("minimal")))}
+    rds = rows["RDS PostgreSQL"]
+    assert rds.title == "RDS PostgreSQL (db.t3.small)"
+    assert (rds.document, rds.ours) == (16.79, 28.58)
+    assert document_total("light") == document_total("minimal")
+
+
+def test_markdown_fits_a_pull_request_comment(capsys):
+    code, out = run(capsys, "cost", "--stack", "dev", "--format", "markdown", "--no-alternatives")
+    assert code == 0
+    assert out.startswith("### Monthly cost of `dev` (minimal tier)")
+    assert "| Component | Item | Monthly | Range | Basis |" in out
+    assert "#### CI/CD" in out
+
+
+def test_diff_between_stacks_lists_what_changes(capsys):
+    code, out = run(capsys, "cost", "diff", "--base", "dev", "--head", "staging", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["delta"] == pytest.approx(data["head"]["total"] - data["base"]["total"], abs=0.01)
+    assert data["delta"] == pytest.approx(sum(change["delta"] for change in data["changes"]), abs=0.05)
+    assert any(change["item"].startswith("Instance db.t3.medium") for change in data["changes"])
+
+
+def test_diff_accepts_tiers(capsys):
+    code, out = run(capsys, "cost", "diff", "--base", "light", "--head", "high", "--format", "markdown")
+    assert code == 0
+    assert "Cost diff: `tier light`" in out
+
+
+def test_unknown_stack_or_tier_is_a_clear_error(capsys):
+    assert main(["cost", "--stack", "nope"]) == 2
+    assert "'nope' is neither a stack (dev, prod, staging) nor a tier" in capsys.readouterr().err
+
+
+def test_chart_is_written_as_png(tmp_path, capsys):
+    chart = tmp_path / "tiers.png"
+    code, _ = run(capsys, "cost", "--all-tiers", "--format", "json", "--chart", str(chart))
+    assert code == 0
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
