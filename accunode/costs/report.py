@@ -201,3 +201,24 @@ def print_diff(console: Any, base: Estimate, head: Estimate) -> None:
         colour = "red" if h > b else "green"
         table.add_row(c, i, money(b), money(h), f"[{colour}]{'+' if h >= b else '−'}{money(abs(h - b))}[/]")
     console.print(table)
+
+
+def print_summary(estimate: Estimate, console: Any) -> None:
+    """The cost section of ``accunode preview``: total, range, components, largest lines."""
+    from rich.text import Text
+
+    def say(*parts: tuple[str, str] | str) -> None:
+        text = Text()
+        for part in parts:
+            text.append(*(part if isinstance(part, tuple) else (part,)))
+        console.print(text, soft_wrap=True, highlight=False)
+
+    say(("Cost:", "bold magenta"), (f" monthly, {estimate.region} on-demand, {estimate.tier} tier usage", "dim"))
+    say("    ", (money(estimate.total), "bold"), " expected · ", span(estimate.total_min, estimate.total_max),
+        " with autoscaling · fixed ", money(estimate.fixed), " + usage ", money(estimate.usage))
+    say("    " + " · ".join(f"{name} {money(total)}" for name, total in estimate.by("component").items()))
+    say("    largest: " + ", ".join(f"{line.item} {money(line.monthly)} ({line.component})"
+                                    for line in estimate.largest(3)))
+    if estimate.unpriced:
+        say(("    unpriced: ", "yellow"), ", ".join(f"{name} ({type_})" for type_, name in estimate.unpriced))
+    say(("    every line and cheaper configurations: ", "dim"), f"accunode cost --stack {estimate.stack}")

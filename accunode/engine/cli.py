@@ -176,13 +176,16 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _add_cost(report: Any) -> None:
-    """Price the graph with the cost model if it is installed (accunode.costs)."""
+    """Price the graph with the cost model (the same estimate as `accunode cost` and the cost pack)."""
     try:
-        from accunode.costs import estimate_graph  # type: ignore[attr-defined]
+        from accunode.costs.stacks import estimate_graph
     except ImportError:
         report.cost_note = "the cost model (accunode.costs) is not available"
         return
-    report.cost = estimate_graph(report.graph)
+    try:
+        report.cost = estimate_graph(report.graph)
+    except Exception as error:  # a cost-model failure must not hide the policy results
+        report.cost_note = f"not estimated: {type(error).__name__}: {error}"
 
 
 def _emit(report: Any, args: argparse.Namespace) -> int:
@@ -191,10 +194,15 @@ def _emit(report: Any, args: argparse.Namespace) -> int:
     from accunode.engine.report import render, to_json
     from accunode.engine.sarif import to_sarif
 
+    cost_renderer = cost_json = None
+    if report.cost is not None:
+        from accunode.costs.report import print_summary
+
+        cost_renderer, cost_json = print_summary, lambda estimate: estimate.to_dict()
     if args.json != "-":
-        render(report, Console())
+        render(report, Console(), cost_renderer)
     if args.json:
-        text = json.dumps(to_json(report), indent=2)
+        text = json.dumps(to_json(report, cost_json), indent=2)
         if args.json == "-":
             print(text)
         else:
