@@ -226,10 +226,16 @@ def weakened_reports(prod_packs: list[PolicyPacks]) -> dict[str, PreviewReport]:
 
 
 @pytest.mark.parametrize("stack", stack_names(ROOT))
-def test_every_stack_previews_with_exit_0(stack: str) -> None:
-    run = run_preview("--stack", stack, "--project-dir", str(ROOT))
+def test_every_stack_previews_with_exit_0_and_its_cost(stack: str, tmp_path: Path) -> None:
+    from accunode.costs.stacks import estimate_graph
+
+    out = tmp_path / "preview.json"
+    run = run_preview("--stack", stack, "--project-dir", str(ROOT), "--json", str(out))
     assert run.code == 0, run.out + run.err
     assert "Policies:" in run.out and "❌" not in run.out
+    total = estimate_graph(captured(stack)).total  # what `accunode cost --stack <stack>` reports
+    assert json.loads(out.read_text())["cost"]["totalMonthlyCost"] == total
+    assert run.out.rstrip().endswith(f"estimated ${total:,.2f}/month")
 
 
 @pytest.mark.parametrize("weakening", sorted(GRAPH_WEAKENINGS))
