@@ -376,10 +376,10 @@ class PolicyPackHost:
         deadline = time.monotonic() + timeout
         while not found:
             if self.process.poll() is not None:
-                raise self._failure(f"policy pack {self.path.name!r} failed to start: "
-                                    f"it exited with code {self.process.returncode} before printing its port")
+                raise self._failure(f"failed to start: it exited with code {self.process.returncode} "
+                                    "before printing its port")
             if time.monotonic() > deadline:
-                raise self._failure(f"policy pack {self.path.name!r} failed to start within {timeout:.0f}s")
+                raise self._failure(f"failed to start within {timeout:.0f}s")
             time.sleep(0.005)
         return found[0]
 
