@@ -154,7 +154,7 @@ class FargateService(pulumi.ComponentResource):
         target = aws.appautoscaling.Target(
             f"{name}-scaling-target", service_namespace="ecs", scalable_dimension=SCALABLE_DIMENSION,
             resource_id=Output.from_input(args.cluster_name).apply(lambda c: resource_id(c, args.service_name)),
-            min_capacity=scaling.min_capacity, max_capacity=scaling.max_capacity,
+            min_capacity=scaling.min_capacity, max_capacity=scaling.max_capacity, tags=dict(args.tags),
             opts=ResourceOptions(parent=self, depends_on=[service]))
         common = {"service_namespace": target.service_namespace, "scalable_dimension": target.scalable_dimension,
                   "resource_id": target.resource_id}
