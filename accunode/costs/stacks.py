@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from accunode import catalog
-from accunode.costs import Estimate, estimate_items, items_from_graph
+from accunode.costs import Estimate, estimate_for, items_from_graph
 from accunode.engine.capture import capture_stack, find_project_dir, stack_names
 from accunode.engine.graph import ResourceGraph
 from accunode.settings import NAMESPACE, TIERS, StackSettings, validate_settings
@@ -23,12 +23,6 @@ REFERENCE_STACK = "prod"  # tiers are priced as the prod stack at that tier
 def settings_of(graph: ResourceGraph) -> StackSettings:
     values = {k.removeprefix(f"{NAMESPACE}:"): v for k, v in graph.config.items() if k.startswith(f"{NAMESPACE}:")}
     return validate_settings(graph.stack, values, region=graph.config.get("aws:region", "us-east-1"))
-
-
-def estimate_for(items: list[Any], settings: StackSettings) -> Estimate:
-    """The one pricing entry point: the CLI and the cost policy pack both call this."""
-    return estimate_items(items, stack=settings.stack, tier=settings.tier, region=settings.region,
-                          usage_overrides=settings.usage.model_dump(exclude_none=True))
 
 
 def estimate_graph(graph: ResourceGraph) -> Estimate:
