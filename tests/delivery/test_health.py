@@ -321,3 +321,12 @@ def test_wait_until_healthy_gives_up_at_the_deadline() -> None:
     checks = health.wait_until_healthy(lambda: [health.Check("a", False, "")], 20, interval=15,
                                        clock=lambda: now[0], sleep=sleep)
     assert not checks[0].ok and now[0] == 20
+
+
+def test_the_program_exports_every_output_health_reads(stack_graph: Callable[..., Any]) -> None:
+    outputs = stack_graph("prod").outputs
+    assert set(health.OUTPUTS.values()) <= set(outputs), sorted(set(health.OUTPUTS.values()) - set(outputs))
+    assert set(outputs["serviceNames"]) == {"api", "worker"}
+    targets = health.targets_from_outputs("prod", {**outputs, "albDnsName": "alb.example"})
+    assert targets.alarm_prefix == "accunode-prod-"
+    assert all(name.startswith(targets.alarm_prefix) for name in targets.alarm_names)
