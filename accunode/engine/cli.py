@@ -80,13 +80,6 @@ class _Progress:
         self.current = ""
 
 
-def _usage_error(message: str) -> int:
-    from accunode.engine.report import EXIT_USAGE
-
-    print(f"error: {message}", file=sys.stderr)
-    return EXIT_USAGE
-
-
 def _overrides(pairs: list[str], project: str) -> dict[str, str]:
     result: dict[str, str] = {}
     for pair in pairs:
@@ -97,27 +90,56 @@ def _overrides(pairs: list[str], project: str) -> dict[str, str]:
     return result
 
 
+class UsageError(ValueError):
+    """Bad flags or configuration (exit 2); ``str()`` is the message, one error per line."""
+
+
 def handle(args: argparse.Namespace) -> int:
+    from accunode.engine.report import EXIT_USAGE
+
+    progress = _Progress()
+    try:
+        report = preview(args.stack, project_dir=args.project_dir, policy_packs=args.policy_packs,
+                         policy_pack_configs=args.policy_pack_configs, config=args.config,
+                         first_preview=args.first_preview, progress=progress.step)
+    except UsageError as error:
+        progress.stop()
+        for text in str(error).splitlines():
+            print(f"error: {text}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        progress.stop()  # idempotent; also on Ctrl-C
+    return _emit(report, args)
+
+
+def preview(stack: str, *, project_dir: Path | None = None, policy_packs: list[str] | None = None,
+            policy_pack_configs: list[str] | None = None, config: list[str] | None = None,
+            first_preview: bool = False, progress: Any = None) -> Any:
+    """One preview, as the command runs it, returned as a PreviewReport (raises UsageError).
+
+    ``config`` holds ``KEY=VALUE`` overrides; ``progress`` is called with each step's description.
+    """
     from accunode.engine import capture
     from accunode.engine.analyzer import PolicyPackError, PolicyPacks, StackContext, stack_tags
     from accunode.engine.policy_config import PolicyConfigError
-    from accunode.engine.report import EXIT_USAGE, PreviewReport
+    from accunode.engine.report import PreviewReport
 
+    step = progress or (lambda _message: None)
     try:
-        project_dir = capture.find_project_dir(args.project_dir)
+        project_dir = capture.find_project_dir(project_dir)
         project = capture.project_name(project_dir)
-        overrides = _overrides(args.config, project)
-        config, secret_keys = capture.load_stack_config(project_dir, args.stack)
+        overrides = _overrides(config or [], project)
+        stack_config, secret_keys = capture.load_stack_config(project_dir, stack)
     except (capture.CaptureError, ValueError) as error:
-        return _usage_error(str(error))
-    config.update(overrides)
+        raise UsageError(str(error)) from None
+    stack_config.update(overrides)
 
     warnings: list[str] = []
-    if args.policy_packs:
-        pack_dirs = [Path(p) for p in args.policy_packs]
+    if policy_packs:
+        pack_dirs = [Path(p) for p in policy_packs]
         missing = [str(p) for p in pack_dirs if not (p / "PulumiPolicy.yaml").is_file()]
         if missing:
-            return _usage_error(f"no policy pack (PulumiPolicy.yaml) at {', '.join(missing)}")
+            raise UsageError(f"no policy pack (PulumiPolicy.yaml) at {', '.join(missing)}")
     else:
         pack_dirs = []
         for default in DEFAULT_PACKS:
@@ -125,40 +147,35 @@ def handle(args: argparse.Namespace) -> int:
                 pack_dirs.append(project_dir / default)
             else:
                 warnings.append(f"default policy pack {default} not found; skipped")
-    configs = [Path(c) for c in args.policy_pack_configs]
-    if configs and not args.policy_packs:  # the CLI's validatePolicyPackConfig
-        return _usage_error('"--policy-pack-config" must be specified with "--policy-pack"')
+    configs = [Path(c) for c in policy_pack_configs or []]
+    if configs and not policy_packs:  # the CLI's validatePolicyPackConfig
+        raise UsageError('"--policy-pack-config" must be specified with "--policy-pack"')
     if configs and len(configs) != len(pack_dirs):
-        return _usage_error('the number of "--policy-pack-config" flags must match the number of "--policy-pack" flags')
+        raise UsageError('the number of "--policy-pack-config" flags must match the number of "--policy-pack" flags')
     absent = [str(c) for c in configs if not c.is_file()]
     if absent:
-        return _usage_error(f"no such policy pack config file: {', '.join(absent)}")
+        raise UsageError(f"no such policy pack config file: {', '.join(absent)}")
 
-    report = PreviewReport(project_dir=project_dir, stack=args.stack, first_preview=args.first_preview,
-                           warnings=warnings)
-    context = StackContext(project=project, stack=args.stack, config=config, secret_keys=secret_keys,
-                           tags=stack_tags(project_dir, config))
-    progress = _Progress()
-    progress.step("Loading policy packs...")
+    report = PreviewReport(project_dir=project_dir, stack=stack, first_preview=first_preview, warnings=warnings)
+    context = StackContext(project=project, stack=stack, config=stack_config, secret_keys=secret_keys,
+                           tags=stack_tags(project_dir, stack_config))
+    step("Loading policy packs...")
     packs = PolicyPacks.start(pack_dirs, configs, context)
     try:
-        progress.step(f"Running the program for stack {args.stack}...")
+        step(f"Running the program for stack {stack}...")
         program_error: capture.CaptureError | None = None
         try:
-            report.graph = capture.capture_stack(args.stack, project_dir, preview=args.first_preview,
+            report.graph = capture.capture_stack(stack, project_dir, preview=first_preview,
                                                  config_overrides=overrides)
         except capture.CaptureError as error:
             program_error, report.graph = error, error.graph
-        progress.step("Waiting for policy packs...")
+        step("Waiting for policy packs...")
         try:
             packs.wait_ready()
         except PolicyConfigError as error:
-            progress.stop()
-            for text in str(error).splitlines():
-                print(f"error: {text}", file=sys.stderr)
-            return EXIT_USAGE
+            raise UsageError(str(error)) from None
         if report.graph is not None:
-            progress.step(f"Analyzing {len(report.graph)} resources...")
+            step(f"Analyzing {len(report.graph)} resources...")
             # As the engine: resources registered before a program failure were analyzed; AnalyzeStack
             # runs only when the program succeeded.
             report.analysis = packs.analyze(report.graph, analyze_stack=program_error is None)
@@ -170,9 +187,8 @@ def handle(args: argparse.Namespace) -> int:
         report.error = f"policy pack {error.pack_dir.name if error.pack_dir else ''} failed: {error}"
         report.error_detail = error.output
     finally:
-        progress.stop()
         packs.close()
-    return _emit(report, args)
+    return report
 
 
 def _add_cost(report: Any) -> None:
