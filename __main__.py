@@ -128,6 +128,8 @@ Budget("budget", BudgetArgs(
 
 # What `accunode health` and operators look things up by.
 pulumi.export("albDnsName", alb.dns_name)
+pulumi.export("apiUrl", f"https://{settings.domain_name}" if settings.https
+              else alb.dns_name.apply(lambda name: f"http://{name}"))
 pulumi.export("targetGroupArn", alb.target_group_arn)
 pulumi.export("clusterName", cluster.name)
 pulumi.export("serviceNames", {"api": api.service_name, "worker": worker.service_name})

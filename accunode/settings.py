@@ -188,6 +188,8 @@ class StackSettings(_Model):
     owner: str | None = None
     tags: dict[str, str] = Field(default_factory=dict)
     certificate_arn: str | None = None
+    domain_name: str | None = None
+    """The public hostname the certificate covers (DNS is managed outside the stack)."""
     image_tag: str = "dev"
     cpu_architecture: Literal["x86_64", "arm64"] = "x86_64"
     api: ServiceSettings
@@ -255,6 +257,14 @@ class StackSettings(_Model):
                              "(arn:aws:acm:<region>:<account>:certificate/<id>)")
         return value
 
+    @field_validator("domain_name")
+    @classmethod
+    def _domain(cls, value: str | None) -> str | None:
+        label = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
+        if value is not None and not re.fullmatch(rf"{label}(\.{label})+", value):
+            raise ValueError(f"{value!r} is not a lower-case DNS hostname, e.g. api.example.com")
+        return value
+
     @field_validator("log_retention_days")
     @classmethod
     def _retention(cls, value: int) -> int:
@@ -278,6 +288,8 @@ class StackSettings(_Model):
             if getattr(self, role).spot and self.cpu_architecture == "arm64":
                 raise ValueError(f"{role}.spot is not available with cpuArchitecture arm64 "
                                  "(Fargate Spot runs x86_64 tasks only); use one or the other")
+        if self.certificate_arn and not self.domain_name:
+            raise ValueError("certificateArn needs domainName: the hostname clients use and the certificate covers")
         if self.environment == "prod" and self.worker.min_count == 0:
             raise ValueError("worker.minCount 0 (scale to zero) is allowed only outside prod")
         if self.cache.num_nodes == 1 and self.environment == "prod" and self.tier == "enterprise":

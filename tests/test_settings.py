@@ -204,3 +204,21 @@ def test_a_second_stack_in_an_account_can_reuse_the_github_oidc_provider() -> No
     assert captured("dev").of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") != []
     with pytest.raises(SettingsError, match=r"accunode:githubOidcProvider: Input should be 'create' or 'existing'"):
         validate_settings("d", {"environment": "dev", "githubOidcProvider": "maybe"})
+
+
+def test_a_certificate_needs_the_hostname_it_covers() -> None:
+    arn = "arn:aws:acm:us-east-1:123456789012:certificate/5f0c7a4e-8d1b-4c3a-9e2f-1a2b3c4d5e6f"
+    with pytest.raises(SettingsError, match="certificateArn needs domainName"):
+        validate_settings("d", {"environment": "dev", "certificateArn": arn})
+    with pytest.raises(SettingsError, match=r"accunode:domainName: 'API.example' is not a lower-case DNS hostname"):
+        validate_settings("d", {"environment": "dev", "certificateArn": arn, "domainName": "API.example"})
+    assert validate_settings("d", {"environment": "dev", "certificateArn": arn,
+                                   "domainName": "api.example.com"}).https
+
+
+def test_the_api_url_is_https_on_the_domain_with_a_certificate_else_the_alb() -> None:
+    from tests.conftest import captured
+
+    assert captured("prod").outputs["apiUrl"] == "https://api.accunode.example"
+    dev = captured("dev")
+    assert dev.outputs["apiUrl"] == f"http://{dev.outputs['albDnsName']}"
