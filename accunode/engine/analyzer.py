@@ -34,6 +34,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -56,8 +57,8 @@ RPC_TIMEOUT = 120.0
 # The engine address handed to each pack. pulumi.policy parses it but never connects to it (its
 # runtime Settings are built without an engine), so nothing needs to listen there.
 ENGINE_ADDRESS = "127.0.0.1:0"
-# Analyze requests in flight per pack; the pack's server has 4 worker threads.
-ANALYZE_WINDOW = 8
+# Resources remediated and analyzed at once (each pack's gRPC server has 4 worker threads).
+RESOURCE_WORKERS = 4
 
 LEVELS = {0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate"}
 LEVEL_VALUES = {name: value for value, name in LEVELS.items()}
@@ -597,24 +598,35 @@ class PolicyPacks:
 
     # analysis ------------------------------------------------------------------------------
     def analyze(self, graph: ResourceGraph, *, analyze_stack: bool = True) -> AnalysisResult:
-        """Remediate + Analyze every resource in registration order, then AnalyzeStack.
+        """Remediate + Analyze every resource, then AnalyzeStack.
 
-        ``analyze_stack=False`` when the program failed: the engine analyzed what was registered but
-        runs AnalyzeStack only after a successful program.
+        For each resource the engine's order holds: ``Remediate`` on each pack in turn (each seeing the
+        previous pack's remediated properties), then ``Analyze`` on all packs with the final ones.
+        Up to RESOURCE_WORKERS resources are in flight at once so every pack process stays busy;
+        findings are merged back in registration order. ``analyze_stack=False`` when the program
+        failed: the engine analyzed what was registered but runs AnalyzeStack only after a
+        successful program.
         """
         infos = self.wait_ready()
-        result = AnalysisResult(packs=infos)
         requests = _Requests(graph)
-        inflight: collections.deque[tuple[_Pack, Resource, Any]] = collections.deque()
         for resource in graph.resources:
-            props = self._remediate(resource, requests, result)
+            requests.provider(resource)  # fill the provider cache before the workers share it
+
+        def one(resource: Resource) -> AnalysisResult:
+            part = AnalysisResult(packs=infos)
+            props = self._remediate(resource, requests, part)
             request = requests.analyze(resource, props, remediate=False)
-            for pack in self._packs:
-                inflight.append((pack, resource, pack.host.stub.Analyze.future(request, timeout=RPC_TIMEOUT)))
-            while len(inflight) > ANALYZE_WINDOW * len(self._packs):
-                self._collect(*inflight.popleft(), result)
-        while inflight:
-            self._collect(*inflight.popleft(), result)
+            futures = [(pack, pack.host.stub.Analyze.future(request, timeout=RPC_TIMEOUT)) for pack in self._packs]
+            for pack, future in futures:
+                self._collect(pack, resource, future, part)
+            return part
+
+        result = AnalysisResult(packs=infos)
+        with ThreadPoolExecutor(RESOURCE_WORKERS, thread_name_prefix="analyze") as pool:
+            for part in pool.map(one, graph.resources):
+                result.diagnostics += part.diagnostics
+                result.remediations += part.remediations
+                result.not_applicable += part.not_applicable
         if analyze_stack:
             self._analyze_stack(graph, requests, result)
         return result

@@ -11,6 +11,7 @@ the packs read, so the packs' view of the stack stays exact.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -201,6 +202,18 @@ GRAPH_WEAKENINGS: dict[str, tuple[str, Callable[[ResourceGraph], None]]] = {
     "alb deletable": ("alb-deletion-protection", _set(ALB, enableDeletionProtection=False)),
     "bucket without public access block": ("s3-public-access-blocked", _remove(
         "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")),
+    "untagged log group": ("cost-allocation-tags", _set("aws:cloudwatch/logGroup:LogGroup", "flow-logs", tags=None)),
+    "gp2 database storage": ("storage-gp3", _set("aws:rds/instance:Instance", storageType="gp2")),
+}
+
+# Weakenings made by stack config: the whole command runs (capture with the override, packs booted with
+# the overridden config, which the cost pack reads for the budget, tier and environment).
+CONFIG_WEAKENINGS: dict[str, tuple[str, list[str], str]] = {
+    "budget below the estimate": ("prod", ["accunode:monthlyBudget=50"], "monthly-budget"),
+    "multi-az database in dev": ("dev", ['accunode:database={"multiAz": true}'], "database-size-allowed"),
+    "large fargate tasks in dev": ("dev", ['accunode:api={"cpu": 4096, "memory": 8192}'], "fargate-size-allowed"),
+    "large cache node in dev": ("dev", ['accunode:cache={"nodeType": "cache.r6g.large"}'], "cache-size-allowed"),
+    "ten-year log retention": ("prod", ["accunode:logRetentionDays=3653"], "log-retention-bounded"),
 }
 
 
@@ -249,8 +262,32 @@ def test_weakened_prod_fails_naming_the_policy(weakening: str, weakened_reports:
     assert policy in verdict(report)
 
 
+@pytest.fixture(scope="module")
+def config_reports() -> dict[str, PreviewReport]:
+    """`accunode preview` for each config weakening, two at a time."""
+    from accunode.engine.cli import preview
+
+    def run(name: str) -> PreviewReport:
+        stack, overrides, _ = CONFIG_WEAKENINGS[name]
+        asyncio.set_event_loop(asyncio.new_event_loop())  # the program runs on this thread's loop
+        return preview(stack, project_dir=ROOT, config=overrides)
+
+    with ThreadPoolExecutor(2) as pool:
+        return dict(zip(CONFIG_WEAKENINGS, pool.map(run, CONFIG_WEAKENINGS), strict=True))
+
+
+@pytest.mark.parametrize("weakening", sorted(CONFIG_WEAKENINGS))
+def test_weakened_config_fails_naming_the_policy(weakening: str, config_reports: dict[str, PreviewReport]) -> None:
+    policy = CONFIG_WEAKENINGS[weakening][2]
+    report = config_reports[weakening]
+    assert report.error == ""
+    assert report.exit_code == 1
+    assert policy in {d.policy_name for d in report.mandatory}
+    assert policy in verdict(report)
+
+
 def test_at_least_twenty_weakenings_are_checked() -> None:
-    assert len(GRAPH_WEAKENINGS) >= 20
+    assert len(GRAPH_WEAKENINGS) + len(CONFIG_WEAKENINGS) >= 20
 
 
 def test_a_pack_that_raises_gives_the_crash_exit_code() -> None:
