@@ -1,7 +1,9 @@
 """How long the offline preview takes: figures, not a test.
 
 1. ``accunode preview --stack prod`` end to end (a fresh process each run: imports, program, pack
-   processes, analysis, report), median of several runs.
+   processes, analysis, report), median of several runs: cold (``--no-cache``: the program runs
+   every time) and warm (the captured graph of the unchanged stack comes from .accunode/cache).
+   Peak memory (max RSS) of the preview process is printed too.
 2. The analyze+report part on prod and on a synthetic stack with N times the services (the
    subtrees of the service components replicated with renamed URNs), with the packs already
    booted; per-resource times show whether time grows faster than the resource count.
@@ -28,16 +30,20 @@ sys.path.insert(0, str(ROOT))
 from accunode.engine.graph import Resource, ResourceGraph  # noqa: E402
 
 
-def time_cli(runs: int) -> list[float]:
-    times = []
+def time_cli(runs: int, *flags: str) -> tuple[list[float], float]:
+    """Wall times of ``runs`` fresh preview processes, and their largest max RSS in MiB."""
+    import resource
+
+    times, peak = [], 0.0
     for _ in range(runs):
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "accunode.cli", "preview", "--stack", "prod"], cwd=ROOT,
+        done = subprocess.run([sys.executable, "-m", "accunode.cli", "preview", "--stack", "prod", *flags], cwd=ROOT,
                               capture_output=True, text=True, check=False)
         times.append(time.perf_counter() - start)
+        peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
         if done.returncode not in (0, 1):
             raise SystemExit(f"accunode preview failed with exit {done.returncode}:\n{done.stdout}\n{done.stderr}")
-    return times
+    return times, peak
 
 
 def service_roots(graph: ResourceGraph) -> list[Resource]:
@@ -117,9 +123,10 @@ def main() -> None:
     from accunode.engine.capture import capture_stack
 
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
-    cli = time_cli(args.runs)
-    print(f"accunode preview --stack prod: median {statistics.median(cli):.2f} s "
-          f"(min {min(cli):.2f}, max {max(cli):.2f}, {args.runs} runs)")
+    for label, flags in (("cold, --no-cache", ("--no-cache",)), ("warm, cached graph", ())):
+        cli, peak = time_cli(args.runs, *flags)
+        print(f"accunode preview --stack prod ({label}): median {statistics.median(cli):.2f} s "
+              f"(min {min(cli):.2f}, max {max(cli):.2f}, {args.runs} runs), peak RSS {peak:.0f} MiB")
 
     prod = capture_stack("prod", ROOT)
     roots = service_roots(prod)

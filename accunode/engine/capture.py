@@ -519,3 +519,58 @@ def capture_stack(
 
     return run_program(run, stack=stack, project=project_name(project_dir), config=config,
                        secret_keys=secret_keys, preview=preview)
+
+
+# --------------------------------------------------------------------------------------------
+# A cache of captured graphs, for repeated previews of an unchanged stack
+# --------------------------------------------------------------------------------------------
+CACHE_DIR = Path(".accunode") / "cache"
+_NOT_PROGRAM = {"venv", ".venv", ".git", "tests", "policies", "benchmarks", "docs", ".accunode", "__pycache__"}
+_SDKS = ("pulumi", "pulumi_aws", "pulumi_random", "pulumi_awsx")
+
+
+def capture_key(stack: str, project_dir: Path, *, preview: bool, config_overrides: Mapping[str, Any] | None) -> str:
+    """A hash of everything that decides the graph: the program's Python sources and project files,
+    the stack file, the overrides, the mode, this module and the SDK versions."""
+    from importlib import metadata
+
+    digest = hashlib.sha256()
+    files = []
+    for folder, subfolders, names in os.walk(project_dir):
+        subfolders[:] = sorted(d for d in subfolders if d not in _NOT_PROGRAM and not d.startswith("."))
+        files += [Path(folder) / name for name in sorted(names) if name.endswith(".py")]
+    files += [project_dir / "Pulumi.yaml", project_dir / f"Pulumi.{stack}.yaml"]
+    for path in files:
+        digest.update(str(path.relative_to(project_dir)).encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(Path(__file__).read_bytes())
+    for sdk in _SDKS:
+        try:
+            digest.update(f"{sdk}={metadata.version(sdk.replace('_', '-'))}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{sdk}=absent".encode())
+    import json
+
+    digest.update(json.dumps([stack, preview, dict(config_overrides or {})], sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def capture_stack_cached(stack: str, project_dir: Path | None = None, *, preview: bool = False,
+                         config_overrides: Mapping[str, Any] | None = None) -> tuple[ResourceGraph, bool]:
+    """``capture_stack`` through an on-disk cache in ``<project>/.accunode/cache``; returns (graph, hit).
+
+    A program that fails is never cached (its error is raised as usual).
+    """
+    project_dir = find_project_dir(project_dir)
+    key = capture_key(stack, project_dir, preview=preview, config_overrides=config_overrides)
+    path = project_dir / CACHE_DIR / f"{key}.json"
+    if path.is_file():
+        try:
+            return ResourceGraph.from_json(path.read_text()), True
+        except (ValueError, TypeError, KeyError):
+            path.unlink(missing_ok=True)  # unreadable entry: capture again
+    graph = capture_stack(stack, project_dir, preview=preview, config_overrides=config_overrides)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(graph.to_json())
+    temporary.replace(path)
+    return graph, False

@@ -44,6 +44,8 @@ def register(subparsers: Any) -> None:
                         help="emulate the stack's first preview: computed outputs of new resources are unknown")
     parser.add_argument("--json", metavar="FILE", help="write the machine-readable result ('-' for stdout)")
     parser.add_argument("--sarif", metavar="FILE", help="write SARIF 2.1.0 for GitHub code scanning")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="run the program even if an unchanged stack was captured before (.accunode/cache)")
     parser.add_argument("--project-dir", type=Path, default=None, help=argparse.SUPPRESS)
     parser.set_defaults(handler=handle)
 
@@ -101,7 +103,7 @@ def handle(args: argparse.Namespace) -> int:
     try:
         report = preview(args.stack, project_dir=args.project_dir, policy_packs=args.policy_packs,
                          policy_pack_configs=args.policy_pack_configs, config=args.config,
-                         first_preview=args.first_preview, progress=progress.step)
+                         first_preview=args.first_preview, progress=progress.step, cache=not args.no_cache)
     except UsageError as error:
         progress.stop()
         for text in str(error).splitlines():
@@ -114,10 +116,11 @@ def handle(args: argparse.Namespace) -> int:
 
 def preview(stack: str, *, project_dir: Path | None = None, policy_packs: list[str] | None = None,
             policy_pack_configs: list[str] | None = None, config: list[str] | None = None,
-            first_preview: bool = False, progress: Any = None) -> Any:
+            first_preview: bool = False, progress: Any = None, cache: bool = False) -> Any:
     """One preview, as the command runs it, returned as a PreviewReport (raises UsageError).
 
-    ``config`` holds ``KEY=VALUE`` overrides; ``progress`` is called with each step's description.
+    ``config`` holds ``KEY=VALUE`` overrides; ``progress`` is called with each step's description;
+    ``cache`` reuses the graph of an identical earlier run (same sources, stack file, overrides, SDKs).
     """
     from accunode.engine import capture
     from accunode.engine.analyzer import PolicyPackError, PolicyPacks, StackContext, stack_tags
@@ -165,8 +168,12 @@ def preview(stack: str, *, project_dir: Path | None = None, policy_packs: list[s
         step(f"Running the program for stack {stack}...")
         program_error: capture.CaptureError | None = None
         try:
-            report.graph = capture.capture_stack(stack, project_dir, preview=first_preview,
-                                                 config_overrides=overrides)
+            if cache:
+                report.graph, _ = capture.capture_stack_cached(stack, project_dir, preview=first_preview,
+                                                               config_overrides=overrides)
+            else:
+                report.graph = capture.capture_stack(stack, project_dir, preview=first_preview,
+                                                     config_overrides=overrides)
         except capture.CaptureError as error:
             program_error, report.graph = error, error.graph
         step("Waiting for policy packs...")

@@ -190,3 +190,30 @@ def test_capture_stack_overrides_and_missing_stacks(tiny_project: Path) -> None:
     assert graph.find("aws:s3/bucket:Bucket").inputs["tags"] == {"team": "data"}
     with pytest.raises(CaptureError, match=r"no stack file Pulumi.nope.yaml .*stacks: qa"):
         capture_stack("nope", tiny_project)
+
+
+def test_the_capture_cache_returns_the_same_graph_until_an_input_changes(tiny_project: Path) -> None:
+    from accunode.engine.capture import capture_stack_cached
+
+    first, hit = capture_stack_cached("qa", tiny_project)
+    assert not hit
+    again, hit = capture_stack_cached("qa", tiny_project)
+    assert hit and again == first
+    _, hit = capture_stack_cached("qa", tiny_project, config_overrides={"tiny:size": 4})
+    assert not hit  # overrides are part of the key
+    (tiny_project / "Pulumi.qa.yaml").write_text((tiny_project / "Pulumi.qa.yaml").read_text().replace("3", "5"))
+    changed, hit = capture_stack_cached("qa", tiny_project)
+    assert not hit and changed.outputs["size"] == 5
+    (tiny_project / "helper.py").write_text("X = 1\n")  # any program source changes the key
+    _, hit = capture_stack_cached("qa", tiny_project)
+    assert not hit
+
+
+def test_a_failing_program_is_never_cached(tiny_project: Path) -> None:
+    from accunode.engine.capture import CACHE_DIR, capture_stack_cached
+
+    (tiny_project / "__main__.py").write_text("import pulumi\nraise pulumi.RunError('broken on purpose')\n")
+    for _ in range(2):
+        with pytest.raises(CaptureError, match="broken on purpose"):
+            capture_stack_cached("qa", tiny_project)
+    assert not list((tiny_project / CACHE_DIR).glob("*.json"))
