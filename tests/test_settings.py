@@ -112,6 +112,8 @@ NESTED_INVALID: dict[str, tuple[dict[str, Any], str]] = {
     "cache.nodeType": ({"nodeType": "cache.x1"}, "allowed: cache.t3.micro"),
     "cache.numNodes": ({"numNodes": 9}, "less than or equal to 6"),
     "api.cpuu": ({"cpuu": 1}, "unknown key; allowed keys: cpu"),
+    "usage.natGb": ({"natGb": 1}, "unknown key; allowed keys: albLcu"),
+    "usage.appLogGb": ({"appLogGb": -1}, "greater than or equal to 0"),
 }
 
 

@@ -8,7 +8,7 @@ shared/reference/aws-prices-and-cost-anchors.md section 2.2. A stack overrides a
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from pydantic.alias_generators import to_camel
 
 
@@ -34,24 +34,13 @@ class UsageProfile(BaseModel):
                                                              if v is not None}})
 
 
-class UsageOverrides(BaseModel):
-    """``accunode:usage``: any field of a usage profile, replacing the tier's assumption."""
-
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
-
-    requests_per_day: float | None = Field(default=None, ge=0)
-    app_log_gb: float | None = Field(default=None, ge=0)
-    flow_log_gb: float | None = Field(default=None, ge=0)
-    other_log_gb: float | None = Field(default=None, ge=0)
-    transfer_out_gb: float | None = Field(default=None, ge=0)
-    nat_processed_gb: float | None = Field(default=None, ge=0)
-    alb_lcu: float | None = Field(default=None, ge=0)
-    ecr_gb: float | None = Field(default=None, ge=0)
-    sqs_million_requests: float | None = Field(default=None, ge=0)
-    model_bucket_gb: float | None = Field(default=None, ge=0)
-    log_bucket_gb: float | None = Field(default=None, ge=0)
-    deployments_per_month: float | None = Field(default=None, ge=0)
-    minutes_per_deployment: float | None = Field(default=None, ge=0)
+# ``accunode:usage``: any field of a usage profile, replacing the tier's assumption (same names, all optional).
+UsageOverrides = create_model(
+    "UsageOverrides",
+    __config__=ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True),
+    **{name: (float | None, Field(default=None, ge=0, description=field.description))
+       for name, field in UsageProfile.model_fields.items()},
+)
 
 
 _LIGHT = UsageProfile(requests_per_day=50, app_log_gb=5, flow_log_gb=1, other_log_gb=0.2, transfer_out_gb=55,
