@@ -408,17 +408,21 @@ def validate_settings(stack: str, values: Mapping[str, Any], region: str = "us-e
         raise SettingsError([_describe(e) for e in error.errors()]) from None
 
 
+def settings_from_config(stack: str, config: Mapping[str, Any]) -> StackSettings:
+    """Settings from a namespaced config map, as a stack file or PULUMI_CONFIG holds it
+    (``{"accunode:tier": "light", "aws:region": "us-east-1", ...}``). Raises SettingsError."""
+    prefix = f"{NAMESPACE}:"
+    values = {key.removeprefix(prefix): value for key, value in config.items() if key.startswith(prefix)}
+    return validate_settings(stack, values, region=config.get("aws:region") or "us-east-1")
+
+
 def runtime_settings() -> StackSettings:
     """Settings of the running stack from the Pulumi runtime's config (a program, or a policy pack,
     which the engine gives the stack's config in PULUMI_CONFIG). Raises SettingsError."""
     import pulumi
     from pulumi.runtime.config import CONFIG, get_config_env
 
-    prefix = f"{NAMESPACE}:"
-    raw = {**get_config_env(), **CONFIG.get()}
-    values = {key.removeprefix(prefix): value for key, value in raw.items() if key.startswith(prefix)}
-    region = pulumi.Config("aws").get("region") or "us-east-1"
-    return validate_settings(pulumi.get_stack(), values, region=region)
+    return settings_from_config(pulumi.get_stack(), {**get_config_env(), **CONFIG.get()})
 
 
 def load_settings() -> StackSettings:

@@ -19,7 +19,9 @@ from accunode.settings import (
     TIER_PRESETS,
     TIERS,
     SettingsError,
+    StackSettings,
     load_settings,
+    settings_from_config,
     validate_settings,
 )
 
@@ -28,9 +30,9 @@ PROD_REQUIRED = {"alertEmail": "ops@example.com", "githubRepository": "acme/accu
                  "monthlyBudget": "500", "imageTag": "v1"}
 
 
-def _values(stack: str) -> dict[str, str]:
+def _settings(stack: str) -> StackSettings:
     config, _ = load_stack_config(ROOT, stack)
-    return {k.removeprefix("accunode:"): v for k, v in config.items() if k.startswith("accunode:")}
+    return settings_from_config(stack, config)
 
 
 @pytest.mark.parametrize("tier", TIERS)
@@ -46,12 +48,12 @@ def test_every_tier_preset_is_valid_in_every_environment(tier: str, environment:
 
 @pytest.mark.parametrize("stack", ["prod", "dev", "staging"])
 def test_repository_stack_files_are_valid(stack: str) -> None:
-    settings_ = validate_settings(stack, _values(stack))
+    settings_ = _settings(stack)
     assert settings_.stack == stack
 
 
 def test_prod_stack_is_the_documents_current_setup() -> None:
-    prod = validate_settings("prod", _values("prod"))
+    prod = _settings("prod")
     assert (prod.environment, prod.tier) == ("prod", "light")
     assert (prod.api.cpu, prod.api.memory) == (512, 1024)
     assert (prod.worker.cpu, prod.worker.memory) == (1024, 2048)

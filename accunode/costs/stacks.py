@@ -15,14 +15,13 @@ from accunode import catalog
 from accunode.costs import Estimate, estimate_for, items_from_graph
 from accunode.engine.capture import capture_stack, find_project_dir, stack_names
 from accunode.engine.graph import ResourceGraph
-from accunode.settings import NAMESPACE, TIERS, StackSettings, validate_settings
+from accunode.settings import NAMESPACE, TIERS, StackSettings, settings_from_config
 
 REFERENCE_STACK = "prod"  # tiers are priced as the prod stack at that tier
 
 
 def settings_of(graph: ResourceGraph) -> StackSettings:
-    values = {k.removeprefix(f"{NAMESPACE}:"): v for k, v in graph.config.items() if k.startswith(f"{NAMESPACE}:")}
-    return validate_settings(graph.stack, values, region=graph.config.get("aws:region", "us-east-1"))
+    return settings_from_config(graph.stack, graph.config)
 
 
 def estimate_graph(graph: ResourceGraph) -> Estimate:

@@ -26,6 +26,7 @@ model and the offline preview all read what it records. Divergences from the rea
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import runpy
@@ -109,8 +110,6 @@ def load_stack_config(project_dir: Path, stack: str) -> tuple[dict[str, str], li
 
 
 def config_string(value: Any) -> str:
-    import json
-
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict | list):
@@ -548,8 +547,6 @@ def capture_key(stack: str, project_dir: Path, *, preview: bool, config_override
             digest.update(f"{sdk}={metadata.version(sdk.replace('_', '-'))}".encode())
         except metadata.PackageNotFoundError:
             digest.update(f"{sdk}=absent".encode())
-    import json
-
     digest.update(json.dumps([stack, preview, dict(config_overrides or {})], sort_keys=True).encode())
     return digest.hexdigest()
 
