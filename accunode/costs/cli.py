@@ -122,7 +122,7 @@ def _refresh(args: argparse.Namespace) -> int:
     try:
         document, missing = refresh(current, client, args.region,
                                     progress=lambda q: track(q, description=f"Pricing {args.region}",
-                                                             console=_stderr_console()))
+                                                             console=_console(stderr=True)))
     except (BotoCoreError, ClientError) as error:
         return _fail(f"the Price List API failed: {error}")
     output = Path(args.output) if args.output else PRICES_DIR / f"{args.region}.json"
@@ -139,7 +139,3 @@ def _console(stderr: bool = False) -> Any:
 
     stream = sys.stderr if stderr else sys.stdout
     return Console(stderr=stderr, width=None if stream.isatty() else 160)
-
-
-def _stderr_console() -> Any:
-    return _console(stderr=True)
