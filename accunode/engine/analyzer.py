@@ -51,6 +51,7 @@ from accunode.engine.policy_config import (
     load_policy_pack_config,
     reconcile_policy_pack_config,
 )
+from accunode.engine.sdk import load_sdk
 
 START_TIMEOUT = 60.0  # seconds for a pack to print its port (the machine may be busy)
 RPC_TIMEOUT = 120.0
@@ -504,6 +505,7 @@ class PolicyPacks:
         """Launch every pack in parallel and run its boot RPCs in a background thread."""
         if len(config_files) > len(pack_dirs):
             raise PolicyConfigError("more --policy-pack-config files than --policy-pack directories")
+        load_sdk()  # on this thread, before any boot thread imports from the SDK
         env = context.environment()
         packs = [_Pack(PolicyPackHost(Path(d), env), config_files[i] if i < len(config_files) else None)
                  for i, d in enumerate(pack_dirs)]

@@ -47,6 +47,7 @@ from accunode.engine.graph import (
     Resource,
     ResourceGraph,
 )
+from accunode.engine.sdk import load_sdk
 
 ACCOUNT_ID = "123456789012"
 AVAILABILITY_ZONES = ("us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d")
@@ -456,6 +457,7 @@ def run_program(
     them (strings; objects as JSON strings). Raises CaptureError with a plain message when the
     program fails (a ``pulumi.RunError`` message is passed through untouched).
     """
+    load_sdk()
     import pulumi
     import pulumi.runtime
     from pulumi.runtime import settings as pulumi_settings
