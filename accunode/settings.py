@@ -11,8 +11,10 @@ key (``accunode:<key>``) and what is allowed.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import json
+import math
 import re
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -20,7 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from accunode import catalog
+from accunode import awsrules, catalog
 from accunode.costs.usage import UsageOverrides
 from accunode.netplan import MAX_PREFIX, MIN_PREFIX, plan_subnets
 
@@ -32,6 +34,28 @@ Tier = Literal["minimal", "light", "moderate", "high", "enterprise"]
 TIERS: tuple[str, ...] = ("minimal", "light", "moderate", "high", "enterprise")
 ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod")
 REQUIRED_IN_PROD = ("alertEmail", "githubRepository", "owner", "monthlyBudget", "imageTag")
+# Keys that look like settings but are not: the stack name and region come from elsewhere.
+HIDDEN_KEYS = {
+    "stack": "the stack name comes from the stack itself (--stack, Pulumi.<stack>.yaml), not from config",
+    "region": "the region is the AWS provider's: set aws:region instead",
+}
+# Tags the program puts on resources itself (cost allocation and Name); a stack's tags cannot replace them.
+PROGRAM_TAG_KEYS = ("project", "environment", "stack", "tier", "owner", "Name")
+# Physical names are accunode-<stack>-<role>; the longest with a hard AWS limit is the load balancer's
+# and target group's (accunode-<stack>-alb, accunode-<stack>-api: 32 characters).
+STACK_NAME_MAX = awsrules.LOAD_BALANCER_NAME_MAX - len(f"{PROJECT}--alb")
+_STACK_NAME = re.compile(rf"[a-z][a-z0-9-]{{0,{STACK_NAME_MAX - 1}}}")
+
+
+def stack_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a stack of this project (it is part of AWS resource names), or None."""
+    if _STACK_NAME.fullmatch(name) and not name.endswith("-") and "--" not in name:
+        return None
+    shown = repr(name) if len(name) <= 40 else f"{name[:20]!r}... ({len(name)} characters)"
+    return (f"stack name {shown} is not allowed; use 1-{STACK_NAME_MAX} lower-case letters, digits and single '-', "
+            f"starting with a letter and not ending with '-' (it is part of AWS resource names such as "
+            f"{PROJECT}-<stack>-alb, which AWS limits to {awsrules.LOAD_BALANCER_NAME_MAX} characters)")
+
 # CloudWatch Logs accepts only these retention periods (days).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
                       2192, 2557, 2922, 3288, 3653)
@@ -144,10 +168,10 @@ class DatabaseSettings(_Model):
 
     @field_validator("engine_version")
     @classmethod
-    def _supported_major(cls, value: str) -> str:
-        if value.split(".")[0] not in {"14", "15", "16", "17"}:
-            raise ValueError(f"PostgreSQL {value!r} is not supported; allowed majors: 14, 15, 16, 17 "
-                             "(older majors incur RDS Extended Support charges)")
+    def _supported_version(cls, value: str) -> str:
+        problem = awsrules.postgres_version_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @model_validator(mode="after")
@@ -184,7 +208,7 @@ class StackSettings(_Model):
     deploy_branch: str = "prod"
     # One OIDC provider per account: the first stack in an account creates it, the others use it.
     github_oidc_provider: Literal["create", "existing"] = "create"
-    monthly_budget: float = Field(gt=0)
+    monthly_budget: float = Field(gt=0, allow_inf_nan=False)
     owner: str | None = None
     tags: dict[str, str] = Field(default_factory=dict)
     certificate_arn: str | None = None
@@ -211,7 +235,7 @@ class StackSettings(_Model):
             network = ipaddress.IPv4Network(value, strict=True)
         except ValueError as error:
             raise ValueError(f"{value!r} is not an IPv4 network in CIDR form, e.g. 10.0.0.0/16 ({error})") from None
-        if not network.is_private:
+        if not awsrules.is_rfc1918(network):
             raise ValueError(f"{value!r} is not a private (RFC 1918) range; use 10.0.0.0/8, 172.16.0.0/12 "
                              "or 192.168.0.0/16")
         if not MIN_PREFIX <= network.prefixlen <= MAX_PREFIX:
@@ -235,26 +259,50 @@ class StackSettings(_Model):
     @field_validator("stack")
     @classmethod
     def _stack_name(cls, value: str) -> str:
-        # The stack name is part of physical names (accunode-<stack>-db, ...), which AWS wants lower case.
-        if not re.fullmatch(r"[a-z][a-z0-9-]{0,19}", value):
-            raise ValueError(f"stack name {value!r} is not allowed; use 1-20 lower-case letters, digits and '-', "
-                             "starting with a letter (it is part of AWS resource names)")
+        problem = stack_name_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
-    @field_validator("deploy_branch", "image_tag")
+    @field_validator("deploy_branch")
     @classmethod
-    def _plain_name(cls, value: str) -> str:
+    def _branch(cls, value: str) -> str:
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,127}", value) or "*" in value:
             raise ValueError(f"{value!r} is not allowed; use letters, digits, '.', '_', '-', '/' (no wildcards)")
+        return value
+
+    @field_validator("image_tag")
+    @classmethod
+    def _image_tag(cls, value: str) -> str:
+        if not awsrules.IMAGE_TAG.fullmatch(value):
+            raise ValueError(f"{value!r} is not an image tag ECR accepts; use 1-128 letters, digits, '_', '.' and "
+                             "'-', starting with a letter, digit or '_'")
+        return value
+
+    @field_validator("owner")
+    @classmethod
+    def _owner(cls, value: str | None) -> str | None:
+        if value is not None:  # it becomes the owner tag's value
+            problem = awsrules.tag_text_problem(value, "the owner", awsrules.TAG_VALUE_MAX, minimum=1)
+            if problem:
+                raise ValueError(problem)
         return value
 
     @field_validator("certificate_arn")
     @classmethod
     def _certificate(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+",
-                                                  value):
+        if value is not None and not awsrules.ACM_CERTIFICATE_ARN.fullmatch(value):
             raise ValueError(f"{value!r} is not an ACM certificate ARN "
-                             "(arn:aws:acm:<region>:<account>:certificate/<id>)")
+                             "(arn:aws:acm:<region>:<12-digit account>:certificate/<id>)")
+        return value
+
+    @field_validator("usage")
+    @classmethod
+    def _finite_usage(cls, value: UsageOverrides) -> UsageOverrides:
+        infinite = sorted(to_camel(k) for k, v in value.model_dump().items() if isinstance(v, float)
+                          and not math.isfinite(v))
+        if infinite:
+            raise ValueError(f"{', '.join(infinite)}: must be a finite number")
         return value
 
     @field_validator("domain_name")
@@ -276,9 +324,24 @@ class StackSettings(_Model):
     @field_validator("tags")
     @classmethod
     def _tags(cls, value: dict[str, str]) -> dict[str, str]:
-        reserved = sorted(k for k in value if k.lower().startswith("aws:"))
+        problems = []
+        reserved = sorted(k for k in value if k.lower().startswith(awsrules.TAG_RESERVED_PREFIX))
         if reserved:
-            raise ValueError(f"tag keys starting with 'aws:' are reserved by AWS: {', '.join(reserved)}")
+            problems.append(f"tag keys starting with 'aws:' are reserved by AWS: {', '.join(reserved)}")
+        taken = sorted(k for k in value if k in PROGRAM_TAG_KEYS)
+        if taken:
+            problems.append(f"{', '.join(taken)}: set by the program on every resource; use another key")
+        room = awsrules.TAGS_PER_RESOURCE_MAX - len(PROGRAM_TAG_KEYS)
+        if len(value) > room:
+            problems.append(f"{len(value)} tags; AWS allows {awsrules.TAGS_PER_RESOURCE_MAX} per resource and the "
+                            f"program adds {len(PROGRAM_TAG_KEYS)} ({', '.join(PROGRAM_TAG_KEYS)}), so at most {room}")
+        for key, text in value.items():
+            problem = (awsrules.tag_text_problem(key, f"key {key[:40]!r}", awsrules.TAG_KEY_MAX, minimum=1)
+                       or awsrules.tag_text_problem(text, f"the value of {key[:40]!r}", awsrules.TAG_VALUE_MAX))
+            if problem:
+                problems.append(problem)
+        if problems:
+            raise ValueError("; ".join(problems))
         return value
 
     @model_validator(mode="after")
@@ -290,6 +353,10 @@ class StackSettings(_Model):
                                  "(Fargate Spot runs x86_64 tasks only); use one or the other")
         if self.certificate_arn and not self.domain_name:
             raise ValueError("certificateArn needs domainName: the hostname clients use and the certificate covers")
+        match = awsrules.ACM_CERTIFICATE_ARN.fullmatch(self.certificate_arn or "")
+        if match and match["region"] != self.region:
+            raise ValueError(f"certificateArn: the certificate is in {match['region']} but the stack deploys to "
+                             f"{self.region} (aws:region); a load balancer uses a certificate from its own region")
         if self.environment == "prod" and self.worker.min_count == 0:
             raise ValueError("worker.minCount 0 (scale to zero) is allowed only outside prod")
         if self.cache.num_nodes == 1 and self.environment == "prod" and self.tier == "enterprise":
@@ -363,6 +430,17 @@ def _location(loc: tuple[Any, ...]) -> str:
     return f"{NAMESPACE}:" + ".".join(to_camel(str(part)) if isinstance(part, str) else f"[{part}]" for part in loc)
 
 
+def _allowed_keys(model: type[BaseModel]) -> list[str]:
+    return sorted(f.alias or name for name, f in model.model_fields.items() if name not in HIDDEN_KEYS)
+
+
+def _did_you_mean(key: str, allowed: list[str]) -> str:
+    folded = {a.lower(): a for a in allowed}
+    close = [folded[key.lower()]] if key.lower() in folded else difflib.get_close_matches(key, allowed, n=1,
+                                                                                          cutoff=0.75)
+    return f"did you mean {close[0]}? " if close else ""
+
+
 def _describe(error: dict[str, Any]) -> str:
     loc = tuple(part for part in error["loc"] if part not in ("function-after",))
     message = error["msg"].removeprefix("Value error, ")
@@ -371,11 +449,13 @@ def _describe(error: dict[str, Any]) -> str:
         model: type[BaseModel] = StackSettings
         for part in parent:
             model = model.model_fields[_field_name(model, str(part))].annotation  # type: ignore[assignment]
-        allowed = ", ".join(sorted(f.alias or name for name, f in model.model_fields.items()
-                                   if name not in ("stack", "region")))
-        return f"{_location(loc)}: unknown key; allowed keys: {allowed}"
+        allowed = _allowed_keys(model)
+        hint = _did_you_mean(str(loc[-1]), allowed)
+        return f"{_location(loc)}: unknown key; {hint}allowed keys: {', '.join(allowed)}"
     if error["type"] == "missing":
         return f"{_location(loc)}: required"
+    if not loc and re.match(r"[a-z][A-Za-z.]*: ", message):  # a cross-field check naming its key
+        return f"{NAMESPACE}:{message}"
     return f"{_location(loc) if loc else NAMESPACE}: {message}"
 
 
@@ -386,26 +466,60 @@ def _field_name(model: type[BaseModel], alias: str) -> str:
     return alias
 
 
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _key_problems(values: Mapping[str, Any], environment: Any) -> list[str]:
+    """Keys that are not settings (hidden, unknown, misspelled) and empty values, before anything else."""
+    allowed = _allowed_keys(StackSettings)
+    problems: list[str] = []
+    typo_of: set[str] = set()
+    for key, value in values.items():
+        if key in HIDDEN_KEYS:
+            problems.append(f"{NAMESPACE}:{key}: not a setting; {HIDDEN_KEYS[key]}")
+        elif key not in allowed:
+            hint = _did_you_mean(key, allowed)
+            typo_of.update(a for a in allowed if hint == f"did you mean {a}? ")
+            problems.append(f"{NAMESPACE}:{key}: unknown key; {hint}allowed keys: {', '.join(allowed)}")
+        elif _is_blank(value):
+            shown = "null" if value is None else "empty" if value == "" else "blank"
+            problems.append(f"{NAMESPACE}:{key}: {shown}; set a value or remove the key to use the default")
+    if environment == "prod":
+        problems += [f"{NAMESPACE}:{key}: required in prod" for key in REQUIRED_IN_PROD
+                     if key not in values and key not in typo_of]
+    return problems
+
+
 def validate_settings(stack: str, values: Mapping[str, Any], region: str = "us-east-1") -> StackSettings:
     """Build a stack's settings from its ``accunode:*`` keys (namespace stripped). Raises SettingsError."""
     parsed = {key: _parse_value(value) for key, value in values.items()}
     problems: list[str] = []
+    problem = stack_name_problem(stack)
+    if problem:
+        problems.append(f"--stack: {problem}")
     environment = parsed.get("environment")
-    if environment is None:
-        problems.append(f"{NAMESPACE}:environment: required; allowed: {', '.join(ENVIRONMENTS)}")
+    if _is_blank(environment):
+        if "environment" not in parsed:
+            problems.append(f"{NAMESPACE}:environment: required; allowed: {', '.join(ENVIRONMENTS)}")
     elif environment not in ENVIRONMENTS:
         problems.append(f"{NAMESPACE}:environment: {environment!r} is not allowed; allowed: {', '.join(ENVIRONMENTS)}")
     tier = parsed.get("tier", "light")
-    if tier not in TIERS:
+    if not _is_blank(tier) and tier not in TIERS:
         problems.append(f"{NAMESPACE}:tier: {tier!r} is not allowed; allowed: {', '.join(TIERS)}")
-    if environment == "prod":
-        problems += [f"{NAMESPACE}:{key}: required in prod" for key in REQUIRED_IN_PROD if parsed.get(key) is None]
+    if problems:  # without a valid environment and tier there are no defaults to check the rest against
+        raise SettingsError(problems + _key_problems(parsed, environment))
+    problems = _key_problems(parsed, environment)
+    # The other keys are still checked, so one run names every offending key.
+    known = {k: v for k, v in parsed.items() if k not in HIDDEN_KEYS and k in _allowed_keys(StackSettings)
+             and not _is_blank(v)}
+    try:
+        settings = StackSettings.model_validate({**_effective_config(stack, known), "region": region})
+    except ValidationError as error:
+        raise SettingsError(problems + [_describe(e) for e in error.errors()]) from None
     if problems:
         raise SettingsError(problems)
-    try:
-        return StackSettings.model_validate({**_effective_config(stack, parsed), "region": region})
-    except ValidationError as error:
-        raise SettingsError([_describe(e) for e in error.errors()]) from None
+    return settings
 
 
 def settings_from_config(stack: str, config: Mapping[str, Any]) -> StackSettings:

@@ -113,7 +113,7 @@ NESTED_INVALID: dict[str, tuple[dict[str, Any], str]] = {
     "database.engineVersion": ({"engineVersion": "11"}, "allowed majors"),
     "cache.nodeType": ({"nodeType": "cache.x1"}, "allowed: cache.t3.micro"),
     "cache.numNodes": ({"numNodes": 9}, "less than or equal to 6"),
-    "api.cpuu": ({"cpuu": 1}, "unknown key; allowed keys: cpu"),
+    "api.cpuu": ({"cpuu": 1}, "unknown key; did you mean cpu? allowed keys: cpu"),
     "usage.natGb": ({"natGb": 1}, "unknown key; allowed keys: albLcu"),
     "usage.appLogGb": ({"appLogGb": -1}, "greater than or equal to 0"),
 }

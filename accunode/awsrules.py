@@ -1,0 +1,83 @@
+"""AWS's own rules for values the program sends: tag limits and characters, ARN shapes, account ids,
+private ranges, name lengths, image tags and the PostgreSQL versions RDS creates.
+
+One place for each fact: settings validate against it, and components and policy rules should use
+it rather than a copy of the regex. Each rule names where it comes from.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import unicodedata
+
+# ---- tags: "Tagging AWS resources" (general rules), the Resource Groups Tagging API model ------------
+TAG_KEY_MAX = 128  # botocore resourcegroupstaggingapi TagKey: min 1, max 128
+TAG_VALUE_MAX = 256  # TagValue: min 0, max 256
+TAGS_PER_RESOURCE_MAX = 50  # user-created tags per resource
+TAG_RESERVED_PREFIX = "aws:"
+# Allowed: letters, numbers and spaces representable in UTF-8, and _ . : / = + - @
+_TAG_PUNCTUATION = frozenset("_.:/=+-@")
+
+
+def tag_text_problem(text: str, what: str, maximum: int, minimum: int = 0) -> str | None:
+    """Why ``text`` cannot be a tag key or value (``what`` says which), or None."""
+    if len(text) < minimum:
+        return f"{what} is empty"
+    if len(text) > maximum:
+        return f"{what} is {len(text)} characters; AWS allows at most {maximum}"
+    bad = sorted({c for c in text if not (c.isalpha() or c.isnumeric() or c in _TAG_PUNCTUATION
+                                          or unicodedata.category(c) == "Zs")})
+    if bad:
+        shown = " ".join(repr(c) for c in bad[:5])
+        return (f"{what} has characters AWS refuses in tags ({shown}); allowed: letters, digits, spaces "
+                "and _ . : / = + - @")
+    return None
+
+
+# ---- account ids and ARNs ---------------------------------------------------------------------------
+ACCOUNT_ID = re.compile(r"\d{12}")
+PARTITION = r"aws(?:-cn|-us-gov|-iso|-iso-b)?"
+REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d")
+ACM_CERTIFICATE_ARN = re.compile(
+    rf"arn:(?P<partition>{PARTITION}):acm:(?P<region>[a-z0-9-]+):(?P<account>\d{{12}}):certificate/[0-9a-f-]+")
+
+# ---- networks: RFC 1918 private address space; VPC CIDR blocks are /16 to /28 ----------------------
+RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
+
+def is_rfc1918(network: ipaddress.IPv4Network) -> bool:
+    return any(network.subnet_of(block) for block in RFC1918)
+
+
+# ---- names ------------------------------------------------------------------------------------------
+LOAD_BALANCER_NAME_MAX = 32  # ELBv2 CreateLoadBalancer / CreateTargetGroup: Name, at most 32 characters
+IAM_ROLE_NAME_MAX = 64
+
+# ---- container images: the Docker reference grammar's tag, which is what ECR stores ----------------
+IMAGE_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+
+# ---- RDS for PostgreSQL ---------------------------------------------------------------------------
+# Versions a new instance can be created with. A bare major lets RDS choose its default minor.
+# Source: AWS's end-of-standard-support notice for RDS for PostgreSQL (May 2026): creation on
+# 14.14-14.17, 15.9-15.12, 16.5-16.8 and 17.1-17.4 ends on 2026-05-01 and instances are upgraded to
+# 14.20, 15.15, 16.11, 17.7 or higher; the minors between are in the RDS release calendar
+# (PostgreSQLReleaseNotes/postgresql-release-calendar). Majors before 14 are in Extended Support (extra
+# charges). Add a minor here when RDS releases it (`aws rds describe-db-engine-versions --engine postgres`).
+POSTGRES_VERSIONS: dict[str, tuple[str, ...]] = {
+    "14": ("14.18", "14.19", "14.20"),
+    "15": ("15.13", "15.14", "15.15"),
+    "16": ("16.9", "16.10", "16.11"),
+    "17": ("17.5", "17.6", "17.7"),
+}
+
+
+def postgres_version_problem(version: str) -> str | None:
+    major = version.split(".")[0]
+    if major not in POSTGRES_VERSIONS:
+        return (f"PostgreSQL {version!r} is not offered for new RDS instances; allowed majors: "
+                f"{', '.join(POSTGRES_VERSIONS)} (older majors incur RDS Extended Support charges)")
+    if version != major and version not in POSTGRES_VERSIONS[major]:
+        return (f"PostgreSQL {version!r} is not a version RDS creates; use {major} (RDS picks the minor) or one of "
+                f"{', '.join(POSTGRES_VERSIONS[major])}")
+    return None
