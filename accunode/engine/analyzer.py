@@ -58,6 +58,15 @@ RPC_TIMEOUT = 120.0
 # The engine address handed to each pack. pulumi.policy parses it but never connects to it (its
 # runtime Settings are built without an engine), so nothing needs to listen there.
 ENGINE_ADDRESS = "127.0.0.1:0"
+# PULUMI_CONFIG at or above this size travels in a file (see PolicyPackHost._large_config).
+CONFIG_ENV_LIMIT = 64 * 1024
+_CONFIG_BOOTSTRAP = (
+    "import os, runpy, sys\n"
+    "with open(os.environ.pop('ACCUNODE_PULUMI_CONFIG_FILE'), encoding='utf-8') as f:\n"
+    "    os.environ['PULUMI_CONFIG'] = f.read()\n"
+    "sys.argv = ['pulumi.policy', *sys.argv[1:]]\n"
+    "runpy.run_module('pulumi.policy', run_name='__main__', alter_sys=True)\n"
+)
 # Resources remediated and analyzed at once (each pack's gRPC server has 4 worker threads).
 RESOURCE_WORKERS = 4
 
@@ -341,6 +350,7 @@ class PolicyPackHost:
         self._stderr: IO[bytes] | None = None
         self._stdout_tail: collections.deque[str] = collections.deque(maxlen=50)
         self.yaml: dict[str, Any] = {}
+        self._config_file: Path | None = None
 
     # lifecycle -----------------------------------------------------------------------------
     def start(self, timeout: float = START_TIMEOUT) -> None:
@@ -353,12 +363,32 @@ class PolicyPackHost:
                                   "no PulumiPolicy.yaml", self.path)
         self.yaml = yaml.safe_load(project_file.read_text()) or {}
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
-        command = [pack_python(self.path), "-u", "-m", "pulumi.policy", ENGINE_ADDRESS, str(self.path)]
-        self.process = subprocess.Popen(command, cwd=self.path, env=self.env, stdin=subprocess.DEVNULL,
+        env, module = self._large_config(dict(self.env))
+        command = [pack_python(self.path), "-u", *module, ENGINE_ADDRESS, str(self.path)]
+        self.process = subprocess.Popen(command, cwd=self.path, env=env, stdin=subprocess.DEVNULL,
                                         stdout=subprocess.PIPE, stderr=self._stderr)
         port = self._read_port(timeout)
         self.channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_GRPC_OPTIONS)
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+
+    def _large_config(self, env: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+        """The environment and module arguments for the pack process.
+
+        The engine passes the stack's config in one variable, PULUMI_CONFIG; Linux refuses any single
+        variable over 128 KiB (MAX_ARG_STRLEN: ``Argument list too long``, pulumi/pulumi#20402). A larger
+        config goes through a private file that a two-line bootstrap puts back into PULUMI_CONFIG inside
+        the pack process, before ``pulumi.policy`` starts, so the pack sees exactly what the engine sends.
+        """
+        config = env.get("PULUMI_CONFIG", "")
+        if len(config.encode()) < CONFIG_ENV_LIMIT:
+            return env, ["-m", "pulumi.policy"]
+        handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".json", delete=False)  # noqa: SIM115
+        with handle:  # mode 0600: the config may hold decrypted values
+            handle.write(config)
+        self._config_file = Path(handle.name)
+        env.pop("PULUMI_CONFIG")
+        env["ACCUNODE_PULUMI_CONFIG_FILE"] = handle.name
+        return env, ["-c", _CONFIG_BOOTSTRAP]
 
     def _read_port(self, timeout: float) -> int:
         assert self.process is not None and self.process.stdout is not None
@@ -387,6 +417,9 @@ class PolicyPackHost:
 
     def close(self) -> None:
         """``Cancel`` (Python packs answer UNIMPLEMENTED, tolerated), then end the process."""
+        if self._config_file is not None:
+            self._config_file.unlink(missing_ok=True)
+            self._config_file = None
         if self.stub is not None and self.process is not None and self.process.poll() is None:
             from google.protobuf import empty_pb2
 

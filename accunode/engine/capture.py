@@ -36,9 +36,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from google.protobuf import json_format, struct_pb2
 
+from accunode.engine.files import FileError, read_yaml_mapping
 from accunode.engine.graph import (
     RESOURCE_SIG,
     SIG_KEY,
@@ -52,6 +52,9 @@ from accunode.engine.sdk import load_sdk
 ACCOUNT_ID = "123456789012"
 AVAILABILITY_ZONES = ("us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d")
 SECRET_PLACEHOLDER = "[secret:{key}]"  # noqa: S105 - a marker, not a secret
+
+
+StackFileError = FileError  # a project or stack file that cannot be used (exit 2): ``file[:line:col]: what``
 
 
 class CaptureError(RuntimeError):
@@ -74,33 +77,55 @@ def find_project_dir(start: Path | None = None) -> Path:
     for candidate in (here, *here.parents):
         if (candidate / "Pulumi.yaml").is_file():
             return candidate
-    raise CaptureError(f"no Pulumi.yaml found in {here} or its parents")
+    raise StackFileError(None, f"no Pulumi.yaml found in {here} or its parents")
 
 
 def project_name(project_dir: Path) -> str:
-    return str(yaml.safe_load((project_dir / "Pulumi.yaml").read_text())["name"])
+    path = project_dir / "Pulumi.yaml"
+    name = read_yaml_mapping(path).get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise StackFileError(path, "name: required (the project's name, e.g. accunode)")
+    return name
 
 
 def stack_names(project_dir: Path) -> list[str]:
     return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
 
 
+def pulumi_stack_name_problem(stack: str) -> str | None:
+    """Pulumi's own rule for stack names (``tokens.ValidateStackName``): at most 100 characters, letters,
+    digits, '-', '_' and '.'. A project may be stricter (accunode.settings.stack_name_problem)."""
+    if re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", stack):
+        return None
+    shown = repr(stack) if len(stack) <= 40 else f"{stack[:20]!r}... ({len(stack)} characters)"
+    return (f"stack name {shown} is not valid: stack names may only contain letters, digits, '-', '_' or '.' "
+            "and are at most 100 characters")
+
+
 def load_stack_config(project_dir: Path, stack: str) -> tuple[dict[str, str], list[str]]:
     """A stack's config as the CLI hands it to programs and policy packs (``PULUMI_CONFIG``).
+    Raises StackFileError (exit 2) for an invalid stack name, a missing stack file or an unusable one.
 
     Top-level values become strings, objects and arrays JSON strings. ``secure:`` values cannot be
     decrypted without the stack's secrets provider, so they become marked placeholders and are
     listed as secret keys.
     """
+    problem = pulumi_stack_name_problem(stack)
+    if problem:
+        raise StackFileError(None, problem)
     path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         available = ", ".join(stack_names(project_dir)) or "none"
-        raise CaptureError(f"no stack file Pulumi.{stack}.yaml in {project_dir.name}/ (stacks: {available})")
-    raw = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
+        raise StackFileError(None, f"no stack file Pulumi.{stack}.yaml in {project_dir.name}/ (stacks: {available})")
+    raw = read_yaml_mapping(path, check_scalars="config").get("config") or {}
     project = project_name(project_dir)
     config: dict[str, str] = {}
     secret_keys: list[str] = []
     for key, value in raw.items():
+        namespace, _, name = str(key).rpartition(":")
+        if not isinstance(key, str) or not name or (":" in key and not namespace):
+            raise StackFileError(path, f"config: {key!r} is not a config key; use <namespace>:<name>, "
+                                 f"e.g. {project}:tier")
         full_key = key if ":" in key else f"{project}:{key}"
         if isinstance(value, dict) and set(value) == {"secure"}:
             config[full_key] = SECRET_PLACEHOLDER.format(key=full_key)

@@ -3,47 +3,39 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
 DEFAULT_PACKS = ("policies/security", "policies/cost")
 
-EPILOG = """\
-exit codes:
-  0  preview passed (advisory violations allowed)
-  1  a mandatory policy was violated (as `pulumi preview` since 3.227)
-  2  bad usage or configuration: unknown stack, missing pack, invalid --policy-pack-config
-     (the engine's "validating policy config: <pack> <version>  <policy>: <error>")
-  3  the program failed (e.g. invalid stack settings) or a policy pack crashed
-     (failed to start, raised in a policy, exited)
-
+EXAMPLES = """\
 examples:
   accunode preview --stack prod
   accunode preview --stack prod --first-preview --sarif preview.sarif --json preview.json
-  accunode preview --stack dev --policy-pack policies/security --policy-pack-config strict.json
+  accunode preview --stack dev --policy-pack policies/security --policy-pack-config docs/examples/strict-security.json
   accunode preview --stack prod -c accunode:monthlyBudget=50
 """
 
 
 def register(subparsers: Any) -> None:
+    from accunode.command import add_config, add_format, add_json, add_stack, exit_code_table
+
     parser = subparsers.add_parser(
         "preview", help="offline `pulumi preview --policy-pack`: resources, policy results, cost",
         description="Run the Pulumi program for a stack under the offline engine, drive the policy packs over "
                     "gRPC as `pulumi preview --policy-pack` does, and report resources, violations and cost.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stack", "-s", required=True, help="the stack (Pulumi.<stack>.yaml)")
+        epilog=f"{exit_code_table()}\n\n{EXAMPLES}", formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_stack(parser)
     parser.add_argument("--policy-pack", action="append", dest="policy_packs", metavar="DIR",
                         help=f"a policy pack directory (repeatable; default: {', '.join(DEFAULT_PACKS)})")
     parser.add_argument("--policy-pack-config", action="append", dest="policy_pack_configs", metavar="FILE",
                         default=[], help="JSON config for the --policy-pack at the same position (one per pack)")
-    parser.add_argument("--config", "-c", action="append", dest="config", metavar="KEY=VALUE", default=[],
-                        help="override a stack config value for this preview (e.g. accunode:tier=high)")
+    add_config(parser)
     parser.add_argument("--first-preview", action="store_true",
                         help="emulate the stack's first preview: computed outputs of new resources are unknown")
-    parser.add_argument("--json", metavar="FILE", help="write the machine-readable result ('-' for stdout)")
-    parser.add_argument("--sarif", metavar="FILE", help="write SARIF 2.1.0 for GitHub code scanning")
+    add_format(parser)
+    add_json(parser)
+    parser.add_argument("--sarif", metavar="FILE", help="write SARIF 2.1.0 for GitHub code scanning ('-': stdout)")
     parser.add_argument("--no-cache", action="store_true",
                         help="run the program even if an unchanged stack was captured before (.accunode/cache)")
     parser.add_argument("--project-dir", type=Path, default=None, help=argparse.SUPPRESS)
@@ -82,23 +74,18 @@ class _Progress:
         self.current = ""
 
 
-def _overrides(pairs: list[str], project: str) -> dict[str, str]:
-    result: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--config expects KEY=VALUE, got {pair!r}")
-        result[key if ":" in key else f"{project}:{key}"] = value
-    return result
-
-
 class UsageError(ValueError):
-    """Bad flags or configuration (exit 2); ``str()`` is the message, one error per line."""
+    """Bad flags or input (exit 2, nothing ran); ``str()`` is the message, one error per line."""
 
 
 def handle(args: argparse.Namespace) -> int:
-    from accunode.engine.report import EXIT_USAGE
+    from accunode.command import CommandError, ExitCode, check_outputs, print_error
 
+    try:
+        check_outputs(json=(args.json, (".json",)), sarif=(args.sarif, (".sarif", ".json")))
+    except CommandError as error:
+        print_error(error)
+        return int(error.code)
     progress = _Progress()
     try:
         report = preview(args.stack, project_dir=args.project_dir, policy_packs=args.policy_packs,
@@ -106,9 +93,13 @@ def handle(args: argparse.Namespace) -> int:
                          first_preview=args.first_preview, progress=progress.step, cache=not args.no_cache)
     except UsageError as error:
         progress.stop()
-        for text in str(error).splitlines():
-            print(f"error: {text}", file=sys.stderr)
-        return EXIT_USAGE
+        print_error(str(error))
+        from accunode.engine.report import PreviewReport
+
+        report = PreviewReport(project_dir=args.project_dir or Path.cwd(), stack=args.stack, error=str(error),
+                               error_code=int(ExitCode.USAGE))
+        _write_files(report, args)  # CI that uploads the SARIF still gets a run that says what went wrong
+        return report.exit_code
     finally:
         progress.stop()  # idempotent; also on Ctrl-C
     return _emit(report, args)
@@ -122,20 +113,22 @@ def preview(stack: str, *, project_dir: Path | None = None, policy_packs: list[s
     ``config`` holds ``KEY=VALUE`` overrides; ``progress`` is called with each step's description;
     ``cache`` reuses the graph of an identical earlier run (same sources, stack file, overrides, SDKs).
     """
+    from accunode.command import CommandError, config_overrides
     from accunode.engine import capture
     from accunode.engine.analyzer import PolicyPackError, PolicyPacks, StackContext, stack_tags
-    from accunode.engine.policy_config import PolicyConfigError
+    from accunode.engine.policy_config import PolicyConfigError, load_policy_pack_config
     from accunode.engine.report import PreviewReport
 
     step = progress or (lambda _message: None)
     try:
         project_dir = capture.find_project_dir(project_dir)
         project = capture.project_name(project_dir)
-        overrides = _overrides(config or [], project)
+        overrides = config_overrides(config or [], project)
         stack_config, secret_keys = capture.load_stack_config(project_dir, stack)
-    except (capture.CaptureError, ValueError) as error:
+    except (capture.CaptureError, ValueError, CommandError) as error:
         raise UsageError(str(error)) from None
     stack_config.update(overrides)
+    _check_settings(project, stack, stack_config)
 
     warnings: list[str] = []
     if policy_packs:
@@ -158,10 +151,19 @@ def preview(stack: str, *, project_dir: Path | None = None, policy_packs: list[s
     absent = [str(c) for c in configs if not c.is_file()]
     if absent:
         raise UsageError(f"no such policy pack config file: {', '.join(absent)}")
+    for config_file in configs:  # read before anything starts; the engine's schema checks follow at boot
+        try:
+            load_policy_pack_config(str(config_file))
+        except (PolicyConfigError, ValueError) as error:
+            raise UsageError(str(error)) from None
+    try:
+        tags = stack_tags(project_dir, stack_config)
+    except (ValueError, AttributeError, TypeError):
+        raise UsageError(f"Pulumi.{stack}.yaml: pulumi:tags: expected a mapping of tag names to text values") from None
 
     report = PreviewReport(project_dir=project_dir, stack=stack, first_preview=first_preview, warnings=warnings)
     context = StackContext(project=project, stack=stack, config=stack_config, secret_keys=secret_keys,
-                           tags=stack_tags(project_dir, stack_config))
+                           tags=tags)
     step("Loading policy packs...")
     packs = PolicyPacks.start(pack_dirs, configs, context)
     try:
@@ -211,25 +213,49 @@ def _add_cost(report: Any) -> None:
         report.cost_note = f"not estimated: {type(error).__name__}: {error}"
 
 
+def _check_settings(project: str, stack: str, config: dict[str, str]) -> None:
+    """This project's stack settings, validated before any pack starts or resource is registered
+    (the program validates them again itself, as it does under the Pulumi CLI)."""
+    try:
+        from accunode.settings import PROJECT, SettingsError, settings_from_config
+    except ImportError:
+        return
+    if project != PROJECT:
+        return
+    try:
+        settings_from_config(stack, config)
+    except SettingsError as error:
+        raise UsageError("\n".join(error.problems)) from None
+
+
 def _emit(report: Any, args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from accunode.engine.report import render, to_json
-    from accunode.engine.sarif import to_sarif
+    from accunode.engine.report import render
 
-    cost_renderer = cost_json = None
+    cost_renderer = None
     if report.cost is not None:
         from accunode.costs.report import print_summary
 
-        cost_renderer, cost_json = print_summary, lambda estimate: estimate.to_dict()
-    if args.json != "-":
+        cost_renderer = print_summary
+    if "-" not in (args.json, args.sarif) and args.format != "json":
         render(report, Console(), cost_renderer)
-    if args.json:
-        text = json.dumps(to_json(report, cost_json), indent=2)
-        if args.json == "-":
-            print(text)
-        else:
-            Path(args.json).write_text(text + "\n", encoding="utf-8")
-    if args.sarif:
-        Path(args.sarif).write_text(json.dumps(to_sarif(report), indent=2) + "\n", encoding="utf-8")
+    _write_files(report, args)
     return report.exit_code
+
+
+def _write_files(report: Any, args: argparse.Namespace) -> None:
+    from accunode.command import dumps, write_output
+    from accunode.engine.report import to_json
+    from accunode.engine.sarif import to_sarif
+
+    cost_json = (lambda estimate: estimate.to_dict()) if report.cost is not None else None
+    document = None
+    if args.json or args.format == "json":
+        document = dumps(to_json(report, cost_json))
+    if args.format == "json" and args.json != "-":
+        write_output("-", document)
+    if args.json:
+        write_output(args.json, document)
+    if args.sarif:
+        write_output(args.sarif, dumps(to_sarif(report)))

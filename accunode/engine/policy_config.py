@@ -91,8 +91,17 @@ def parse_policy_pack_config(text: str) -> dict[str, PolicyConfig]:
 
 
 def load_policy_pack_config(path: str) -> dict[str, PolicyConfig]:
-    with open(path, encoding="utf-8") as handle:
-        return parse_policy_pack_config(handle.read())
+    """A ``--policy-pack-config`` file; every problem is one line naming the file (and line:col when known)."""
+    from pathlib import Path
+
+    from accunode.engine.files import read_json
+
+    file = Path(path)
+    data = read_json(file)  # FileError: not UTF-8, a NUL, invalid JSON at line:col
+    try:
+        return parse_policy_pack_config(json.dumps(data))
+    except PolicyConfigError as error:
+        raise PolicyConfigError(f"{file.name}: {error}") from None
 
 
 def defaults_from_policies(policies: Iterable[PolicySchemaInfo]) -> dict[str, PolicyConfig]:

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from accunode.command import ExitCode
 from accunode.engine.analyzer import AnalysisResult, Diagnostic, PackInfo, urn_name, urn_type
 from accunode.engine.graph import Resource, ResourceGraph
 
-EXIT_OK = 0
-EXIT_MANDATORY = 1
-EXIT_USAGE = 2
-EXIT_FAILED = 3
+EXIT_OK = int(ExitCode.OK)
+EXIT_MANDATORY = int(ExitCode.FAILED)
+EXIT_USAGE = int(ExitCode.USAGE)
+EXIT_FAILED = int(ExitCode.ERROR)
 
 _LEVEL_RANK = {"remediate": 0, "mandatory": 1, "advisory": 2, "disabled": 3}
 _SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "": 4}
@@ -57,6 +58,7 @@ class PreviewReport:
     cost_note: str = ""  # why there is no cost figure
     error: str = ""  # the program or a policy pack failed: the message a user should see
     error_detail: str = ""
+    error_code: int = EXIT_FAILED  # the exit code of ``error``: the program or a pack failed, or bad input
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -70,8 +72,13 @@ class PreviewReport:
     @property
     def exit_code(self) -> int:
         if self.error:
-            return EXIT_FAILED
+            return self.error_code
         return EXIT_MANDATORY if self.mandatory else EXIT_OK
+
+    @property
+    def packs_ran(self) -> bool:
+        """Whether every pack saw the whole stack (AnalyzeStack runs only after a successful program)."""
+        return self.analysis is not None and not self.error
 
     def pack_path(self, pack: PackInfo) -> str:
         """The pack's directory relative to the project (or the working directory) when under it."""
@@ -111,10 +118,14 @@ def sorted_violations(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
                                               _SEVERITY_RANK.get(d.severity, 99), d.policy_name, d.urn))
 
 
-def pack_status(pack: PackInfo, diagnostics: list[Diagnostic]) -> str:
+def pack_status(pack: PackInfo, diagnostics: list[Diagnostic], complete: bool = True) -> str:
+    """failed, warning, passed; ``not-run`` when the pack did not see the whole stack and found nothing
+    mandatory in what it saw (a failure must never look like a pass)."""
     mine = [d for d in diagnostics if d.pack_key == pack.key]
     if any(d.mandatory for d in mine):
         return "failed"
+    if not complete:
+        return "not-run"
     return "warning" if mine else "passed"
 
 
@@ -224,9 +235,10 @@ def _render_policies(report: PreviewReport, line: Callable[..., None]) -> None:
     assert analysis is not None
     line(("Policies:", "bold magenta"))
     for pack in sorted(analysis.packs, key=lambda p: p.key):
-        status = pack_status(pack, analysis.diagnostics)
-        mark = {"failed": "❌", "warning": "⚠️", "passed": "✅"}[status]
-        line(f"    {mark} ", (pack.key, "magenta"), f" (local: {report.pack_path(pack)})")
+        status = pack_status(pack, analysis.diagnostics, complete=report.packs_ran)
+        mark = {"failed": "❌", "warning": "⚠️", "passed": "✅", "not-run": "⛔"}[status]
+        note = "; not run on the whole stack: the preview failed" if status == "not-run" else ""
+        line(f"    {mark} ", (pack.key, "magenta"), f" (local: {report.pack_path(pack)}{note})")
         remediated = collections.Counter(r.policy_name for r in analysis.remediations if r.pack_name == pack.name)
         for name in sorted(remediated):
             count = remediated[name]
@@ -265,7 +277,7 @@ def to_json(report: PreviewReport, cost_json: Callable[[Any], Any] | None = None
     resources = [{"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom,
                   "op": "create"} for r in report.shown_resources]
     packs = [{"name": p.name, "version": p.version, "path": report.pack_path(p),
-              "status": pack_status(p, analysis.diagnostics if analysis else []),
+              "status": pack_status(p, analysis.diagnostics if analysis else [], complete=report.packs_ran),
               "policies": [{"name": x.name, "description": x.description,
                             "enforcementLevel": p.effective_level(x.name), "severity": x.severity,
                             "type": x.policy_type} for x in p.policies]}
@@ -290,6 +302,7 @@ def to_json(report: PreviewReport, cost_json: Callable[[Any], Any] | None = None
                          for r in (analysis.remediations if analysis else [])],
         "notApplicable": [{"policyPack": pack, "policy": policy, "urn": urn, "reason": reason}
                           for pack, policy, urn, reason in (analysis.not_applicable if analysis else [])],
+        "policyPacksRan": report.packs_ran,
         "cost": cost,
         "error": report.error or None,
         "verdict": {"status": "error" if report.error else "failed" if report.mandatory else "passed",

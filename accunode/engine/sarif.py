@@ -105,6 +105,21 @@ def to_sarif(report: PreviewReport) -> dict[str, Any]:
             "tool": {"driver": {"name": "accunode-preview", "informationUri": "https://www.pulumi.com/docs/insights/policy/",
                                 "semanticVersion": "0.1.0", "rules": rules}},
             "automationDetails": {"id": f"accunode-preview/{report.stack}/"},
+            "invocations": [_invocation(report)],
             "results": results,
         }],
     }
+
+
+def _invocation(report: PreviewReport) -> dict[str, Any]:
+    """Whether the run finished; a failed program or pack is a tool execution notification, so a
+    failure never reads as "no results, all clear"."""
+    invocation: dict[str, Any] = {"executionSuccessful": not report.error, "exitCode": report.exit_code}
+    if report.error:
+        invocation["toolExecutionNotifications"] = [{
+            "level": "error",
+            "message": {"text": report.error + (f"\n{report.error_detail}" if report.error_detail else "")},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": f"Pulumi.{report.stack}.yaml",
+                                                                     "uriBaseId": "%SRCROOT%"}}}],
+        }]
+    return invocation

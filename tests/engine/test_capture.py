@@ -9,7 +9,14 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from accunode.engine.capture import ACCOUNT_ID, CaptureError, capture_stack, load_stack_config, run_program
+from accunode.engine.capture import (
+    ACCOUNT_ID,
+    CaptureError,
+    StackFileError,
+    capture_stack,
+    load_stack_config,
+    run_program,
+)
 from accunode.engine.graph import STACK_TYPE, UNKNOWN_STRING, ResourceGraph, is_secret
 
 
@@ -188,7 +195,7 @@ def test_capture_stack_runs_a_projects_main_with_its_stack_config(tiny_project: 
 def test_capture_stack_overrides_and_missing_stacks(tiny_project: Path) -> None:
     graph = capture_stack("qa", tiny_project, config_overrides={"tiny:tags": {"team": "data"}})
     assert graph.find("aws:s3/bucket:Bucket").inputs["tags"] == {"team": "data"}
-    with pytest.raises(CaptureError, match=r"no stack file Pulumi.nope.yaml .*stacks: qa"):
+    with pytest.raises(StackFileError, match=r"no stack file Pulumi.nope.yaml .*stacks: qa"):
         capture_stack("nope", tiny_project)
 
 
