@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(error.code)
     except KeyboardInterrupt:
         return int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:  # the reader stopped early (`| head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return int(ExitCode.OK)
     except Exception as error:
         if os.environ.get("ACCUNODE_DEBUG"):
             raise

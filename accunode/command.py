@@ -103,6 +103,31 @@ def config_overrides(pairs: list[str], project: str) -> dict[str, str]:
     return result
 
 
+def check_stack(stack: str, overrides: dict[str, Any] | None = None, project_dir: Path | None = None) -> None:
+    """The stack file readable and (for this project) its settings valid with ``overrides`` laid over,
+    checked before any work starts. Raises CommandError (exit 2) with one line per problem."""
+    from accunode.engine import capture
+    from accunode.settings import PROJECT, SettingsError, settings_from_config
+
+    try:
+        project_dir = capture.find_project_dir(project_dir)
+        project = capture.project_name(project_dir)
+        config, _ = capture.load_stack_config(project_dir, stack)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    if project != PROJECT:
+        return
+    for key, value in (overrides or {}).items():
+        if value is None:
+            config.pop(key, None)
+        else:
+            config[key] = capture.config_string(value)
+    try:
+        settings_from_config(stack, config)
+    except SettingsError as error:
+        raise CommandError("\n".join(error.problems)) from None
+
+
 # ---- output files -----------------------------------------------------------------------------------
 def check_output(flag: str, value: str | None, suffixes: tuple[str, ...]) -> Path | str | None:
     """An output path checked before the work starts: '-' (stdout), or a file in an existing directory

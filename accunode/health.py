@@ -5,7 +5,9 @@ ALARM and the dead-letter queue's depth.
 
 The stack outputs say what to look at (``OUTPUTS``); ``__main__.py`` exports them. Judges are pure
 functions of the AWS responses, one collector per service calls boto3 (describe/get only), and the
-renderer prints a table or JSON. Exit 0 healthy, 1 unhealthy, 2 on a usage or configuration error.
+renderer prints a table or JSON. Exit codes are every command's (accunode.command): 0 healthy,
+1 unhealthy, 2 bad input (flags, outputs, credentials), 3 when AWS cannot be asked (unreachable,
+access denied): a check that could not run says nothing about the stack, so it is never "unhealthy".
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -52,6 +53,16 @@ class ConfigError(Exception):
     """The check cannot start: no outputs, missing outputs, no credentials."""
 
 
+class Unreachable(Exception):
+    """AWS could not be asked (no connection, timeout, access denied): the check did not run."""
+
+
+# botocore error codes that mean "we may not ask", not "the resource is unhealthy".
+_DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthFailure",
+                     "UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken",
+                     "ExpiredTokenException", "SignatureDoesNotMatch", "InvalidSignatureException"})
+
+
 @dataclass(frozen=True)
 class Check:
     name: str
@@ -75,12 +86,23 @@ class Targets:
 
 
 def targets_from_outputs(stack: str, outputs: Mapping[str, Any], url: str | None = None) -> Targets:
+    if not isinstance(outputs, Mapping):
+        raise ConfigError(f"stack outputs must be a JSON object of output names to values (as `pulumi stack "
+                          f"output --json` prints), got {type(outputs).__name__}")
     missing = [name for name in OUTPUTS.values() if not outputs.get(name)]
     if missing:
         raise ConfigError(f"stack {stack!r} does not export {', '.join(missing)} (needed by accunode health)")
+    wrong = [name for role, name in OUTPUTS.items() if role != "services" and not isinstance(outputs[name], str)]
+    wrong += [name for name in OPTIONAL_OUTPUTS.values() if name == "apiUrl" and name in outputs
+              and not isinstance(outputs[name], str)]
+    if wrong:
+        raise ConfigError(f"outputs {', '.join(wrong)} must be text")
     services = outputs[OUTPUTS["services"]]
-    if not isinstance(services, Mapping) or not services:
+    if not isinstance(services, Mapping) or not services or not all(isinstance(v, str) for v in services.values()):
         raise ConfigError(f"output {OUTPUTS['services']} must map roles to ECS service names")
+    alarms = outputs.get(OPTIONAL_OUTPUTS["alarms"]) or []
+    if not isinstance(alarms, list) or not all(isinstance(a, str) for a in alarms):
+        raise ConfigError(f"output {OPTIONAL_OUTPUTS['alarms']} must be a list of alarm names")
     base = url or outputs.get(OPTIONAL_OUTPUTS["url"]) or f"http://{outputs[OUTPUTS['alb_dns']]}"
     from accunode.settings import PROJECT
 
@@ -214,7 +236,16 @@ def dlq_checks(sqs: Any, targets: Targets, max_depth: int = 0) -> list[Check]:
 def run_checks(clients: Callable[[str], Any], targets: Targets, *, budget_ms: float = LATENCY_BUDGET_MS,
                timeout: float = 5.0, max_dlq: int = 0) -> list[Check]:
     """Every check; an AWS error in one area becomes a failed check there, not a crash."""
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        ConnectionClosedError,
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        NoRegionError,
+        ReadTimeoutError,
+    )
 
     areas: list[tuple[str, Callable[[], list[Check]]]] = [
         ("ECS services", lambda: ecs_checks(clients("ecs"), targets)),
@@ -231,7 +262,13 @@ def run_checks(clients: Callable[[str], Any], targets: Targets, *, budget_ms: fl
             checks += collect()
         except (NoCredentialsError, NoRegionError) as error:
             raise ConfigError(str(error)) from error
-        except (ClientError, BotoCoreError) as error:
+        except (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError) as error:
+            raise Unreachable(f"{area}: AWS could not be reached: {error}") from error
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in _DENIED:
+                raise Unreachable(f"{area}: AWS refused the read-only call: {error}") from error
+            checks.append(Check(area, False, str(error)))
+        except BotoCoreError as error:
             checks.append(Check(area, False, str(error)))
     return checks
 
@@ -252,10 +289,12 @@ def wait_until_healthy(collect: Callable[[], list[Check]], wait_seconds: float,
 # ---- outputs, rendering, CLI --------------------------------------------------------------------
 def load_outputs(stack: str, outputs_file: Path | None) -> dict[str, Any]:
     if outputs_file is not None:
+        from accunode.engine.files import FileError, read_json
+
         try:
-            return json.loads(outputs_file.read_text())
-        except (OSError, ValueError) as error:
-            raise ConfigError(f"cannot read stack outputs from {outputs_file}: {error}") from error
+            return read_json(outputs_file)
+        except FileError as error:
+            raise ConfigError(f"--outputs {error}") from None
     pulumi = shutil.which("pulumi")
     if pulumi is None:
         raise ConfigError("no stack outputs: pass --outputs FILE.json (from `pulumi stack output --json`) "
@@ -264,21 +303,30 @@ def load_outputs(stack: str, outputs_file: Path | None) -> dict[str, Any]:
                             capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise ConfigError(f"`pulumi stack output --json --stack {stack}` failed: {result.stderr.strip()}")
-    return json.loads(result.stdout)
+    try:
+        return json.loads(result.stdout)
+    except ValueError as error:
+        raise ConfigError(f"`pulumi stack output --json --stack {stack}` printed no JSON: {error}") from None
 
 
 def stack_region(stack: str, project_dir: Path) -> str | None:
     path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         return None
-    import yaml
+    from accunode.engine.files import FileError, read_yaml_mapping
 
-    return ((yaml.safe_load(path.read_text()) or {}).get("config") or {}).get("aws:region")
+    try:
+        config = read_yaml_mapping(path, check_scalars="config").get("config") or {}
+    except FileError as error:
+        raise ConfigError(str(error)) from None
+    region = config.get("aws:region")
+    return region if isinstance(region, str) else None
 
 
 def render_json(stack: str, checks: list[Check]) -> str:
-    return json.dumps({"stack": stack, "healthy": all(c.ok for c in checks),
-                       "checks": [asdict(c) for c in checks]}, indent=2)
+    from accunode.command import dumps
+
+    return dumps({"stack": stack, "healthy": all(c.ok for c in checks), "checks": [asdict(c) for c in checks]})
 
 
 def render_table(stack: str, checks: list[Check]) -> None:
@@ -297,28 +345,52 @@ def render_table(stack: str, checks: list[Check]) -> None:
     console.print(f"{failing} unhealthy" if failing else "healthy", style="red" if failing else "green")
 
 
+def _positive(value: str) -> float:
+    import math
+
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not math.isfinite(number) or number < 0:
+        raise argparse.ArgumentTypeError(f"{value!r} must be a finite number >= 0")
+    return number
+
+
 def register(subparsers: Any) -> None:
+    from accunode.command import add_format, add_json, add_stack, exit_code_table
+
     parser = subparsers.add_parser(
         "health", help="read-only check of a deployed stack (services, targets, /health, data, alarms, DLQ)",
-        description="Check a deployed stack with read-only AWS calls. Exit 0 healthy, 1 unhealthy, 2 on a "
-                    "usage or configuration error.")
-    parser.add_argument("--stack", "-s", required=True, help="the deployed stack")
+        description="Check a deployed stack with read-only AWS calls.", epilog=exit_code_table(),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_stack(parser, help="the deployed stack")
     parser.add_argument("--outputs", type=Path, metavar="FILE.json",
                         help="stack outputs (`pulumi stack output --json`); default: ask the Pulumi CLI")
     parser.add_argument("--url", help="base URL to probe (default: output apiUrl, else http://<albDnsName>)")
     parser.add_argument("--region", help="AWS region (default: the stack file's aws:region)")
     parser.add_argument("--endpoint-url", help="AWS endpoint (e.g. a moto server); AWS_ENDPOINT_URL also works")
-    parser.add_argument("--latency-ms", type=float, default=LATENCY_BUDGET_MS,
+    parser.add_argument("--latency-ms", type=_positive, default=LATENCY_BUDGET_MS,
                         help=f"/health latency budget (default {LATENCY_BUDGET_MS:.0f}, the review's)")
-    parser.add_argument("--timeout", type=float, default=5.0, help="HTTP probe timeout in seconds")
+    parser.add_argument("--timeout", type=_positive, default=5.0, help="HTTP probe timeout in seconds")
     parser.add_argument("--max-dlq", type=int, default=0, help="dead-letter messages tolerated (default 0)")
-    parser.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+    parser.add_argument("--wait", type=_positive, default=0.0, metavar="SECONDS",
                         help="re-check until healthy for up to this long (after a deploy)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_format(parser)
+    add_json(parser)
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
+    from accunode.command import CommandError, ExitCode, check_outputs, print_error, write_output
+
+    try:
+        check_outputs(json=(args.json, (".json",)))
+        if args.max_dlq < 0:
+            raise CommandError(f"--max-dlq {args.max_dlq}: must be 0 or more")
+    except CommandError as error:
+        print_error(error)
+        return int(error.code)
     try:
         targets = targets_from_outputs(args.stack, load_outputs(args.stack, args.outputs), args.url)
         import boto3
@@ -337,10 +409,15 @@ def handle(args: argparse.Namespace) -> int:
         checks = wait_until_healthy(lambda: run_checks(clients, targets, budget_ms=args.latency_ms,
                                                        timeout=args.timeout, max_dlq=args.max_dlq), args.wait)
     except ConfigError as error:
-        print(f"accunode health: {error}", file=sys.stderr)
-        return 2
+        print_error(f"accunode health: {error}")
+        return int(ExitCode.USAGE)
+    except Unreachable as error:
+        print_error(f"accunode health: could not check the stack: {error}")
+        return int(ExitCode.ERROR)
     if args.json:
+        write_output(args.json, render_json(args.stack, checks))
+    if args.format == "json" and args.json != "-":
         print(render_json(args.stack, checks))
-    else:
+    elif args.json != "-":
         render_table(args.stack, checks)
-    return 0 if all(c.ok for c in checks) else 1
+    return int(ExitCode.OK if all(c.ok for c in checks) else ExitCode.FAILED)

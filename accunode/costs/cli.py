@@ -8,15 +8,30 @@ import sys
 from pathlib import Path
 from typing import Any
 
+CHART_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def _target_name(value: str) -> str:
+    """``--stack`` for cost: a stack name (checked like every command's) or a tier (``high``, ``tier:high``)."""
+    from accunode.command import stack_name
+    from accunode.settings import TIERS
+
+    return value if value.removeprefix("tier:") in TIERS else stack_name(value)
+
 
 def register(subparsers: Any) -> None:
+    from accunode.command import add_config, add_stack, exit_code_table
+
     cost = subparsers.add_parser(
         "cost", help="price a stack (or every tier) line by line",
         description="Monthly cost of a stack, line by line, from the price book and the tier's usage profile.",
-        epilog="examples:\n  accunode cost --stack prod\n  accunode cost --all-tiers --chart tiers.png\n"
+        epilog=f"{exit_code_table()}\n\nexamples:\n  accunode cost --stack prod\n"
+               "  accunode cost --all-tiers --chart tiers.png\n"
                "  accunode cost diff --base dev --head prod --format markdown",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    cost.add_argument("--stack", default="prod", help="stack to price (Pulumi.<stack>.yaml), or a tier name")
+    add_stack(cost, required=False, default="prod", type=_target_name,
+              help="stack to price (Pulumi.<stack>.yaml), or a tier name (default prod)")
+    add_config(cost)
     cost.add_argument("--all-tiers", action="store_true",
                       help="the deployment review's tiers side by side: its figure, ours, and why they differ")
     _output_options(cost)
@@ -25,8 +40,8 @@ def register(subparsers: Any) -> None:
     cost.set_defaults(handler=_cost)
     actions = cost.add_subparsers(dest="cost_command", metavar="diff")
     diff = actions.add_parser("diff", help="what changes between two stacks or tiers, and by how much")
-    diff.add_argument("--base", required=True, help="stack or tier")
-    diff.add_argument("--head", required=True, help="stack or tier")
+    diff.add_argument("--base", required=True, type=_target_name, help="stack or tier")
+    diff.add_argument("--head", required=True, type=_target_name, help="stack or tier")
     _output_options(diff)
     diff.set_defaults(handler=_diff)
 
@@ -35,22 +50,39 @@ def register(subparsers: Any) -> None:
     refresh = prices_actions.add_parser(
         "refresh", help="rebuild the price book from the AWS Price List API (needs AWS credentials)")
     refresh.add_argument("--region", default="us-east-1")
-    refresh.add_argument("--output", metavar="FILE", help="where to write it (default: the packaged price book)")
+    refresh.add_argument("--output", metavar="FILE.json", help="where to write it (default: the packaged price book)")
     refresh.set_defaults(handler=_refresh)
 
 
 def _output_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=("table", "json", "markdown"), default="table")
+    from accunode.command import add_format, add_json
+
+    add_format(parser, ("table", "json", "markdown"))
+    add_json(parser)
 
 
-def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 2
+def _fail(message: str, code: int | None = None) -> int:
+    from accunode.command import ExitCode, print_error
+
+    print_error(message)
+    return int(ExitCode.USAGE if code is None else code)
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    from accunode.command import check_outputs
+
+    check_outputs(json=(args.json, (".json",)), chart=(getattr(args, "chart", None), CHART_SUFFIXES))
 
 
 def _emit(args: argparse.Namespace, table: Any, markdown: str, data: dict[str, Any]) -> None:
+    from accunode.command import dumps, write_output
+
+    if args.json:
+        write_output(args.json, dumps(data))
+    if args.json == "-" or getattr(args, "chart", None) == "-":
+        return  # stdout carries the document
     if args.format == "json":
-        print(json.dumps(data, indent=2))
+        print(dumps(data))
     elif args.format == "markdown":
         print(markdown, end="")
     else:
@@ -58,11 +90,21 @@ def _emit(args: argparse.Namespace, table: Any, markdown: str, data: dict[str, A
 
 
 def _cost(args: argparse.Namespace) -> int:
+    from accunode.command import CommandError, ExitCode, check_stack, config_overrides
     from accunode.costs import report
     from accunode.costs.stacks import Target, capture_target, cheaper_variants, estimate_graph, estimate_target
     from accunode.engine.capture import CaptureError
-    from accunode.settings import TIERS
+    from accunode.settings import PROJECT, TIERS
 
+    try:
+        _check_outputs(args)
+        overrides = config_overrides(args.config, PROJECT)
+        if not args.all_tiers:
+            target = Target.parse(args.stack)
+            target = Target(target.stack, {**target.overrides, **overrides}, target.label)
+            check_stack(target.stack, target.overrides)
+    except (CommandError, ValueError) as error:
+        return _fail(str(error))
     try:
         if args.all_tiers:
             tiers = {tier: estimate_target(Target.parse(tier)) for tier in TIERS if tier != "light"}
@@ -71,13 +113,12 @@ def _cost(args: argparse.Namespace) -> int:
             _emit(args, lambda console: report.print_tiers(console, tiers), report.tiers_markdown(tiers),
                   report.tiers_json(tiers))
             return 0
-        target = Target.parse(args.stack)
         graph = capture_target(target)
         estimate = estimate_graph(graph)
         estimate.stack = target.label
         alternatives = [] if args.no_alternatives else cheaper_variants(graph, base_overrides=target.overrides)
-    except (CaptureError, ValueError) as error:
-        return _fail(str(error))
+    except CaptureError as error:  # the program failed on a stack whose settings are valid
+        return _fail(str(error), ExitCode.ERROR)
     if args.chart:
         _chart(args.chart, {estimate.stack: estimate, **{label: alt for label, alt in alternatives}})
     _emit(args, lambda console: report.print_estimate(console, estimate, alternatives),
@@ -86,24 +127,41 @@ def _cost(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
+    from accunode.command import CommandError, ExitCode, check_stack
     from accunode.costs import report
     from accunode.costs.stacks import Target, estimate_target
     from accunode.engine.capture import CaptureError
 
     try:
-        base, head = (estimate_target(Target.parse(name)) for name in (args.base, args.head))
-    except (CaptureError, ValueError) as error:
+        _check_outputs(args)
+        targets = [Target.parse(name) for name in (args.base, args.head)]
+        for target in targets:
+            check_stack(target.stack, target.overrides)
+    except (CommandError, ValueError) as error:
         return _fail(str(error))
+    try:
+        base, head = (estimate_target(target) for target in targets)
+    except CaptureError as error:
+        return _fail(str(error), ExitCode.ERROR)
     _emit(args, lambda console: report.print_diff(console, base, head), report.diff_markdown(base, head),
           report.diff_json(base, head))
     return 0
 
 
 def _chart(path: str, estimates: dict[str, Any], documented: bool = False) -> None:
+    import tempfile
+
     from accunode.costs.chart import stacked_bars
 
-    stacked_bars(estimates, Path(path), documented=documented)
-    print(f"chart written to {path}", file=sys.stderr)
+    if path != "-":
+        stacked_bars(estimates, Path(path), documented=documented)
+        print(f"chart written to {path}", file=sys.stderr)
+        return
+    with tempfile.TemporaryDirectory() as folder:  # '-': the PNG on stdout
+        image = Path(folder) / "chart.png"
+        stacked_bars(estimates, image, documented=documented)
+        sys.stdout.buffer.write(image.read_bytes())
+        sys.stdout.flush()
 
 
 def _refresh(args: argparse.Namespace) -> int:
@@ -111,9 +169,14 @@ def _refresh(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
     from rich.progress import track
 
+    from accunode.command import CommandError, ExitCode, check_output
     from accunode.costs.pricebook import PRICES_DIR, load_price_book
     from accunode.costs.refresh import PRICING_ENDPOINT_REGION, refresh
 
+    try:
+        check_output("--output", args.output, (".json",))
+    except CommandError as error:
+        return _fail(str(error))
     try:
         current = load_price_book(args.region)
     except FileNotFoundError:
@@ -124,7 +187,7 @@ def _refresh(args: argparse.Namespace) -> int:
                                     progress=lambda q: track(q, description=f"Pricing {args.region}",
                                                              console=_console(stderr=True)))
     except (BotoCoreError, ClientError) as error:
-        return _fail(f"the Price List API failed: {error}")
+        return _fail(f"the Price List API failed: {error}", ExitCode.ERROR)
     output = Path(args.output) if args.output else PRICES_DIR / f"{args.region}.json"
     output.write_text(json.dumps(document, indent=1) + "\n")
     print(f"wrote {output} ({len(document['prices'])} prices)")

@@ -128,7 +128,7 @@ def preview(stack: str, *, project_dir: Path | None = None, policy_packs: list[s
     except (capture.CaptureError, ValueError, CommandError) as error:
         raise UsageError(str(error)) from None
     stack_config.update(overrides)
-    _check_settings(project, stack, stack_config)
+    _check_settings(stack, project_dir, overrides)
 
     warnings: list[str] = []
     if policy_packs:
@@ -213,19 +213,15 @@ def _add_cost(report: Any) -> None:
         report.cost_note = f"not estimated: {type(error).__name__}: {error}"
 
 
-def _check_settings(project: str, stack: str, config: dict[str, str]) -> None:
-    """This project's stack settings, validated before any pack starts or resource is registered
-    (the program validates them again itself, as it does under the Pulumi CLI)."""
+def _check_settings(stack: str, project_dir: Path, overrides: dict[str, str]) -> None:
+    """The stack's settings, validated before any pack starts or resource is registered (the program
+    validates them again itself, as it does under the Pulumi CLI)."""
+    from accunode.command import CommandError, check_stack
+
     try:
-        from accunode.settings import PROJECT, SettingsError, settings_from_config
-    except ImportError:
-        return
-    if project != PROJECT:
-        return
-    try:
-        settings_from_config(stack, config)
-    except SettingsError as error:
-        raise UsageError("\n".join(error.problems)) from None
+        check_stack(stack, overrides, project_dir)
+    except CommandError as error:
+        raise UsageError(str(error)) from None
 
 
 def _emit(report: Any, args: argparse.Namespace) -> int:
