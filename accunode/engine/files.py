@@ -59,7 +59,8 @@ def _yaml_message(error: yaml.YAMLError) -> str:
         if "found character '\\t'" in problem:
             return "a tab character; YAML indents with spaces only"
         if problem.startswith("could not determine a constructor for the tag"):
-            return f"unsupported YAML tag {problem.rsplit(' ', 1)[-1]}; Pulumi files hold plain values"
+            tag = problem.rsplit(" ", 1)[-1].strip("'").replace("tag:yaml.org,2002:", "!!")
+            return f"unsupported YAML tag {tag}; Pulumi files hold plain values"
         if error.context and problem:
             return f"{problem} ({error.context.strip()})"
         return problem or str(error.context or "invalid YAML")
