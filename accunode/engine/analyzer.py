@@ -365,8 +365,11 @@ class PolicyPackHost:
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
         env, module = self._large_config(dict(self.env))
         command = [pack_python(self.path), "-u", *module, ENGINE_ADDRESS, str(self.path)]
-        self.process = subprocess.Popen(command, cwd=self.path, env=env, stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.PIPE, stderr=self._stderr)
+        try:
+            self.process = subprocess.Popen(command, cwd=self.path, env=env, stdin=subprocess.DEVNULL,
+                                            stdout=subprocess.PIPE, stderr=self._stderr)
+        except OSError as error:  # e.g. the interpreter is missing: a failed launch, not a crash of ours
+            raise PolicyPackError(f"failed to start: {error}", self.path) from None
         port = self._read_port(timeout)
         self.channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_GRPC_OPTIONS)
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)

@@ -146,3 +146,48 @@ def test_a_pack_that_fails_to_start_is_a_crash_with_its_traceback(tmp_path: Path
     assert "error: policy pack broken-pack failed: failed to start: it exited with code 1 before printing its port" \
            in run.out
     assert "ImportError: no module named accunode_rules" in run.out  # the pack's stderr, shown under the error
+
+
+def test_a_failing_program_never_looks_green(tmp_path: Path) -> None:
+    json_file, sarif_file = tmp_path / "preview.json", tmp_path / "preview.sarif"
+    run = run_tiny("-c", "fail=true", "--json", str(json_file), "--sarif", str(sarif_file))
+    assert run.code == 3
+    policies = run.out.split("Policies:", 1)[1].split("\n\n", 1)[0]
+    assert "✅" not in policies and "⛔" in policies and "not run on the whole stack" in policies
+    data = json.loads(json_file.read_text())
+    assert data["policyPacksRan"] is False and {p["status"] for p in data["policyPacks"]} == {"not-run"}
+    assert data["verdict"]["status"] == "error"
+    invocation = json.loads(sarif_file.read_text())["runs"][0]["invocations"][0]
+    assert invocation["executionSuccessful"] is False and invocation["exitCode"] == 3
+    assert "tinyproj:fail must not be set" in invocation["toolExecutionNotifications"][0]["message"]["text"]
+
+
+def test_a_passing_preview_says_its_packs_ran(tmp_path: Path) -> None:
+    json_file, sarif_file = tmp_path / "preview.json", tmp_path / "preview.sarif"
+    assert run_tiny("--json", str(json_file), "--sarif", str(sarif_file)).code == 0
+    assert json.loads(json_file.read_text())["policyPacksRan"] is True
+    invocation = json.loads(sarif_file.read_text())["runs"][0]["invocations"][0]
+    assert invocation == {"executionSuccessful": True, "exitCode": 0}
+
+
+def test_a_config_too_large_for_one_environment_variable_reaches_the_packs() -> None:
+    # Linux refuses one variable over 128 KiB; the cost pack reads the stack's settings from PULUMI_CONFIG,
+    # so a pass means the whole config arrived.
+    run = run_preview("--stack", "prod", "--no-cache", "-c", "notes:blob=" + "x" * 200_000)
+    assert run.code == 0, run.out + run.err
+    assert "Argument list too long" not in run.out + run.err
+
+
+def test_only_a_large_config_travels_through_a_file(tmp_path: Path) -> None:
+    from accunode.engine.analyzer import CONFIG_ENV_LIMIT, PolicyPackHost
+
+    host = PolicyPackHost(tmp_path, {})
+    env, module = host._large_config({"PULUMI_CONFIG": '{"a:b": "c"}'})
+    assert module == ["-m", "pulumi.policy"] and env["PULUMI_CONFIG"] == '{"a:b": "c"}'
+    big = '{"a:b": "' + "x" * CONFIG_ENV_LIMIT + '"}'
+    env, module = host._large_config({"PULUMI_CONFIG": big})
+    assert module[0] == "-c" and "PULUMI_CONFIG" not in env
+    path = Path(env["ACCUNODE_PULUMI_CONFIG_FILE"])
+    assert path.read_text() == big and (path.stat().st_mode & 0o077) == 0
+    host.close()
+    assert not path.exists()
