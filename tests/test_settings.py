@@ -226,3 +226,86 @@ def test_the_api_url_is_https_on_the_domain_with_a_certificate_else_the_alb() ->
     assert captured("prod").outputs["apiUrl"] == "https://api.accunode.example"
     dev = captured("dev")
     assert dev.outputs["apiUrl"] == f"http://{dev.outputs['albDnsName']}"
+
+
+# ---- what the validator did not cover ------------------------------------------------------------------
+GAPS: dict[str, tuple[dict[str, Any], str]] = {
+    "hidden stack key": ({"stack": "other"}, "accunode:stack: not a setting; the stack name comes from the stack"),
+    "hidden region key": ({"region": "eu-west-1"}, "accunode:region: not a setting; the region is the AWS provider's: "
+                                                   "set aws:region"),
+    "empty required value": ({"owner": ""}, "accunode:owner: empty; set a value"),
+    "blank required value": ({"imageTag": "   "}, "accunode:imageTag: blank; set a value"),
+    "null required value": ({"alertEmail": None}, "accunode:alertEmail: null; set a value"),
+    "tag key too long": ({"tags": {"k" * 129: "v"}}, "is 129 characters; AWS allows at most 128"),
+    "tag value too long": ({"tags": {"team": "v" * 257}}, "is 257 characters; AWS allows at most 256"),
+    "tag characters": ({"tags": {"team": "ml#platform"}}, "characters AWS refuses in tags ('#')"),
+    "tag key characters": ({"tags": {"cost center!": "x"}}, "characters AWS refuses in tags ('!')"),
+    "too many tags": ({"tags": {f"t{i}": "x" for i in range(45)}}, "45 tags; AWS allows 50 per resource and the "
+                                                                   "program adds 6"),
+    "tag set by the program": ({"tags": {"stack": "x"}}, "stack: set by the program on every resource"),
+    "owner tag characters": ({"owner": "team<ml>"}, "accunode:owner: the owner has characters AWS refuses"),
+    "CIDR in 100.64/10": ({"vpcCidr": "100.64.0.0/16"}, "not a private (RFC 1918) range"),
+    "CIDR in TEST-NET": ({"vpcCidr": "192.0.2.0/24"}, "not a private (RFC 1918) range"),
+    "budget inf": ({"monthlyBudget": "inf"}, "accunode:monthlyBudget: Input should be a finite number"),
+    "budget nan": ({"monthlyBudget": "nan"}, "accunode:monthlyBudget:"),
+    "usage inf": ({"usage": {"natProcessedGb": "inf"}}, "accunode:usage: natProcessedGb: must be a finite number"),
+    "image tag slash": ({"imageTag": "release/1"}, "not an image tag ECR accepts"),
+    "image tag leading dot": ({"imageTag": ".hidden"}, "not an image tag ECR accepts"),
+    "image tag too long": ({"imageTag": "v" * 129}, "not an image tag ECR accepts"),
+    "engine version unknown minor": ({"database": {"engineVersion": "16.99"}}, "PostgreSQL '16.99' is not a version "
+                                                                               "RDS creates; use 16"),
+    "engine version old minor": ({"database": {"engineVersion": "17.1"}}, "PostgreSQL '17.1' is not a version"),
+    "certificate in another region": ({"certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b",
+                                       "domainName": "api.example.com"},
+                                      "accunode:certificateArn: the certificate is in eu-west-1 but the stack deploys "
+                                      "to us-east-1"),
+    "certificate with a short account": ({"certificateArn": "arn:aws:acm:us-east-1:1234:certificate/0a1b",
+                                          "domainName": "api.example.com"}, "is not an ACM certificate ARN"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(GAPS))
+def test_inputs_aws_or_the_project_refuse_are_refused_naming_the_key(case: str) -> None:
+    override, expected = GAPS[case]
+    with pytest.raises(SettingsError) as raised:
+        validate_settings("prod", {"environment": "prod", **PROD_REQUIRED, **override})
+    assert any(expected in problem for problem in raised.value.problems), raised.value.problems
+
+
+@pytest.mark.parametrize(("typo", "key"), [("alertEmial", "alertEmail"), ("imagetag", "imageTag"),
+                                           ("githubRepo", "githubRepository"), ("monthlyBudgt", "monthlyBudget")])
+def test_a_misspelled_required_key_is_reported_as_the_typo_not_as_missing(typo: str, key: str) -> None:
+    values = {"environment": "prod", **PROD_REQUIRED}
+    values[typo] = values.pop(key)
+    with pytest.raises(SettingsError) as raised:
+        validate_settings("prod", values)
+    assert raised.value.problems[0].startswith(f"accunode:{typo}: unknown key; did you mean {key}?")
+    assert not any(p.startswith(f"accunode:{key}: required") for p in raised.value.problems)
+
+
+def test_every_offending_key_is_named_in_one_run() -> None:
+    with pytest.raises(SettingsError) as raised:
+        validate_settings("prod", {"environment": "prod", **PROD_REQUIRED, "stack": "x", "azCount": "9",
+                                   "owner": ""})
+    named = {p.split(":")[1] for p in raised.value.problems}
+    assert named == {"stack", "azCount", "owner"}, raised.value.problems
+
+
+@pytest.mark.parametrize("good", [{"engineVersion": "16"}, {"engineVersion": "17.7"}, {"engineVersion": "14.18"}])
+def test_postgres_versions_rds_creates_pass(good: dict[str, str]) -> None:
+    settings_ = validate_settings("prod", {"environment": "prod", **PROD_REQUIRED, "database": good})
+    assert settings_.database.engine_version == good["engineVersion"]
+
+
+def test_tags_within_aws_limits_pass() -> None:
+    tags = {f"k{i}": "v" for i in range(43)} | {"cost center": "ML platform / é:+=@_-." + "x" * 200}
+    assert len(validate_settings("prod", {"environment": "prod", **PROD_REQUIRED, "tags": tags}).tags) == 44
+
+
+@pytest.mark.parametrize(("stack", "ok"), [("a" * 19, True), ("a" * 20, False), ("prod-2", True), ("prod-", False),
+                                           ("pr--od", False), ("2prod", False), ("Prod", False)])
+def test_stack_names_fit_every_physical_name(stack: str, ok: bool) -> None:
+    from accunode.settings import stack_name_problem
+
+    assert (stack_name_problem(stack) is None) is ok
+    assert (len(f"accunode-{stack}-alb") <= 32) or not ok
