@@ -94,6 +94,6 @@ def test_cli_refresh_reports_api_errors_without_a_traceback(monkeypatch, tmp_pat
 
     monkeypatch.setattr(boto3, "client", broken_client)
     code = main(["prices", "refresh", "--region", "us-east-1", "--output", str(tmp_path / "book.json")])
-    assert code == 2
+    assert code == 3  # ExitCode.ERROR: the API could not be asked (the shared table)
     assert "the Price List API failed" in capsys.readouterr().err
     assert not (tmp_path / "book.json").exists()
