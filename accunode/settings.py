@@ -395,7 +395,7 @@ def _parse_value(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in "{[":
         try:
             return json.loads(value)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return value
     return value
 
@@ -470,6 +470,11 @@ def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _is_secret(key: str, value: Any) -> bool:
+    # accunode.engine.capture.SECRET_PLACEHOLDER: what a ``secure:`` value becomes offline
+    return isinstance(value, str) and value == f"[secret:{NAMESPACE}:{key}]"
+
+
 def _key_problems(values: Mapping[str, Any], environment: Any) -> list[str]:
     """Keys that are not settings (hidden, unknown, misspelled) and empty values, before anything else."""
     allowed = _allowed_keys(StackSettings)
@@ -482,6 +487,9 @@ def _key_problems(values: Mapping[str, Any], environment: Any) -> list[str]:
             hint = _did_you_mean(key, allowed)
             typo_of.update(a for a in allowed if hint == f"did you mean {a}? ")
             problems.append(f"{NAMESPACE}:{key}: unknown key; {hint}allowed keys: {', '.join(allowed)}")
+        elif _is_secret(key, value):
+            problems.append(f"{NAMESPACE}:{key}: stored as a secret (secure:), which cannot be read without the "
+                            "stack's secrets provider; settings are not secrets: set it in plain text")
         elif _is_blank(value):
             shown = "null" if value is None else "empty" if value == "" else "blank"
             problems.append(f"{NAMESPACE}:{key}: {shown}; set a value or remove the key to use the default")
@@ -512,7 +520,7 @@ def validate_settings(stack: str, values: Mapping[str, Any], region: str = "us-e
     problems = _key_problems(parsed, environment)
     # The other keys are still checked, so one run names every offending key.
     known = {k: v for k, v in parsed.items() if k not in HIDDEN_KEYS and k in _allowed_keys(StackSettings)
-             and not _is_blank(v)}
+             and not _is_blank(v) and not _is_secret(k, v)}
     try:
         settings = StackSettings.model_validate({**_effective_config(stack, known), "region": region})
     except ValidationError as error:

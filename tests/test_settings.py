@@ -309,3 +309,13 @@ def test_stack_names_fit_every_physical_name(stack: str, ok: bool) -> None:
 
     assert (stack_name_problem(stack) is None) is ok
     assert (len(f"accunode-{stack}-alb") <= 32) or not ok
+
+
+def test_a_setting_stored_as_a_secret_says_so() -> None:
+    from accunode.engine.capture import SECRET_PLACEHOLDER
+
+    owner = SECRET_PLACEHOLDER.format(key="accunode:owner")
+    with pytest.raises(SettingsError) as raised:
+        validate_settings("prod", {"environment": "prod", **PROD_REQUIRED, "owner": owner})
+    assert raised.value.problems == ["accunode:owner: stored as a secret (secure:), which cannot be read without "
+                                     "the stack's secrets provider; settings are not secrets: set it in plain text"]

@@ -143,6 +143,13 @@ def preview(stack: str, *, project_dir: Path | None = None, policy_packs: list[s
                 pack_dirs.append(project_dir / default)
             else:
                 warnings.append(f"default policy pack {default} not found; skipped")
+    for pack_dir in pack_dirs:  # what the engine loads first (workspace.LoadPolicyPack), before anything runs
+        try:
+            project_file = capture.read_yaml_mapping(pack_dir / "PulumiPolicy.yaml")
+        except capture.FileError as error:
+            raise UsageError(f"{pack_dir}/{error}") from None
+        if not project_file.get("runtime"):
+            raise UsageError(f"{pack_dir}/PulumiPolicy.yaml: runtime: required (e.g. runtime: python)")
     configs = [Path(c) for c in policy_pack_configs or []]
     if configs and not policy_packs:  # the CLI's validatePolicyPackConfig
         raise UsageError('"--policy-pack-config" must be specified with "--policy-pack"')

@@ -25,7 +25,8 @@ class FileError(ValueError):
         if path is None:
             super().__init__(message)
             return
-        where = Path(path).name + (f":{line}" if line else "") + (f":{column}" if line and column else "")
+        where = (Path(path).name or str(path)) + (f":{line}" if line else "")
+        where += f":{column}" if line and column else ""
         super().__init__(f"{where}: {message}")
 
 
@@ -123,6 +124,8 @@ def read_yaml_mapping(path: Path, check_scalars: str | None = None) -> dict[str,
     except yaml.YAMLError as error:
         line, column = _mark(error) if isinstance(error, yaml.MarkedYAMLError) else (None, None)
         raise FileError(path, _yaml_message(error), line, column) from None
+    except RecursionError:
+        raise FileError(path, "nested too deeply to read") from None
     documents = [d for d in documents if d is not None]
     if len(documents) > 1:
         mark = documents[1].start_mark
@@ -138,6 +141,8 @@ def read_yaml_mapping(path: Path, check_scalars: str | None = None) -> dict[str,
     loader = yaml.SafeLoader("")
     try:
         data = loader.construct_document(root)
+    except RecursionError:
+        raise FileError(path, "nested too deeply to read") from None
     except yaml.YAMLError as error:
         line, column = _mark(error) if isinstance(error, yaml.MarkedYAMLError) else (None, None)
         raise FileError(path, _yaml_message(error), line, column) from None

@@ -208,3 +208,10 @@ def test_health_says_aws_is_unreachable_instead_of_unhealthy(tmp_path: Path, mon
                    "--endpoint-url", "http://127.0.0.1:9")
     assert_refused(run, "could not check the stack", "AWS could not be reached", code=ExitCode.ERROR)
     assert "UNHEALTHY" not in run.out
+
+
+def test_a_broken_policy_pack_project_file_is_bad_input(project: Path) -> None:
+    (project / "pack").mkdir()
+    (project / "pack" / "PulumiPolicy.yaml").write_text("runtime: [python\n")
+    run = accunode("preview", "--stack", "prod", "--policy-pack", "pack")
+    assert_refused(run, "pack/PulumiPolicy.yaml:2:1: expected ',' or ']'")

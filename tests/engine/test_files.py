@@ -98,3 +98,10 @@ def test_read_json_of_an_empty_file_is_an_empty_object(tmp_path: Path) -> None:
     path = tmp_path / "empty.json"
     path.write_text("  \n")
     assert read_json(path) == {}
+
+
+def test_a_file_nested_too_deeply_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "Pulumi.prod.yaml"
+    path.write_text("config:\n  accunode:tags: " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(FileError, match=r"^Pulumi.prod.yaml: nested too deeply to read$"):
+        read_yaml_mapping(path, check_scalars="config")
