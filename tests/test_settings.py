@@ -319,3 +319,22 @@ def test_a_setting_stored_as_a_secret_says_so() -> None:
         validate_settings("prod", {"environment": "prod", **PROD_REQUIRED, "owner": owner})
     assert raised.value.problems == ["accunode:owner: stored as a secret (secure:), which cannot be read without "
                                      "the stack's secrets provider; settings are not secrets: set it in plain text"]
+
+
+@pytest.mark.parametrize(("override", "expected"), [
+    ({"githubRepository": "acme/.."}, "is not a GitHub repository"),
+    ({"githubRepository": "acme-/accunode"}, "is not a GitHub repository"),
+    ({"githubRepository": "-acme/accunode"}, "is not a GitHub repository"),
+    ({"githubRepository": "a" * 40 + "/x"}, "is not a GitHub repository"),
+    ({"imageContext": "../../etc"}, "accunode:imageContext: '../../etc' is not allowed"),
+    ({"imageContext": "/srv/app"}, "the image's build context is a folder inside the project"),
+])
+def test_names_github_or_the_build_would_refuse_are_refused(override: dict[str, str], expected: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        validate_settings("prod", {"environment": "prod", **PROD_REQUIRED, **override})
+    assert any(expected in p for p in raised.value.problems), raised.value.problems
+
+
+def test_github_repository_names_github_allows_pass() -> None:
+    values = {"environment": "prod", **PROD_REQUIRED, "githubRepository": "acme-corp/accu.node_infra-2"}
+    assert validate_settings("prod", values).github_repository == "acme-corp/accu.node_infra-2"
