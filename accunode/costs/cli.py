@@ -99,7 +99,13 @@ def _cost(args: argparse.Namespace) -> int:
     try:
         _check_outputs(args)
         overrides = config_overrides(args.config, PROJECT)
-        if not args.all_tiers:
+        if args.all_tiers:
+            if overrides:
+                raise CommandError("--config does not apply to --all-tiers (each tier is the prod stack at that "
+                                   "tier); price one stack with --stack and -c instead")
+            for target in (Target.parse(tier) for tier in TIERS):
+                check_stack(target.stack, target.overrides)
+        else:
             target = Target.parse(args.stack)
             target = Target(target.stack, {**target.overrides, **overrides}, target.label)
             check_stack(target.stack, target.overrides)

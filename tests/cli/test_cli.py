@@ -215,3 +215,9 @@ def test_a_broken_policy_pack_project_file_is_bad_input(project: Path) -> None:
     (project / "pack" / "PulumiPolicy.yaml").write_text("runtime: [python\n")
     run = accunode("preview", "--stack", "prod", "--policy-pack", "pack")
     assert_refused(run, "pack/PulumiPolicy.yaml:2:1: expected ',' or ']'")
+
+
+def test_cost_of_every_tier_reads_the_reference_stack_first(project: Path) -> None:
+    (project / "Pulumi.prod.yaml").write_text("config:\n  accunode:environment: prod\n  accunode:waf: yes\n")
+    assert_refused(accunode("cost", "--all-tiers"), "Pulumi.prod.yaml:3:17: accunode:waf: yes is read as true")
+    assert_refused(accunode("cost", "--all-tiers", "-c", "accunode:waf=true"), "--config does not apply to --all-tiers")
