@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from accunode.command import CommandError
+
 DEFAULT_PACKS = ("policies/security", "policies/cost")
 
 EXAMPLES = """\
@@ -74,12 +76,12 @@ class _Progress:
         self.current = ""
 
 
-class UsageError(ValueError):
+class UsageError(CommandError):
     """Bad flags or input (exit 2, nothing ran); ``str()`` is the message, one error per line."""
 
 
 def handle(args: argparse.Namespace) -> int:
-    from accunode.command import CommandError, ExitCode, check_outputs, print_error
+    from accunode.command import ExitCode, check_outputs, print_error
 
     try:
         check_outputs(json=(args.json, (".json",)), sarif=(args.sarif, (".sarif", ".json")))
@@ -113,7 +115,7 @@ def preview(stack: str, *, project_dir: Path | None = None, policy_packs: list[s
     ``config`` holds ``KEY=VALUE`` overrides; ``progress`` is called with each step's description;
     ``cache`` reuses the graph of an identical earlier run (same sources, stack file, overrides, SDKs).
     """
-    from accunode.command import CommandError, config_overrides
+    from accunode.command import config_overrides
     from accunode.engine import capture
     from accunode.engine.analyzer import PolicyPackError, PolicyPacks, StackContext, stack_tags
     from accunode.engine.policy_config import PolicyConfigError, load_policy_pack_config
@@ -223,7 +225,7 @@ def _add_cost(report: Any) -> None:
 def _check_settings(stack: str, project_dir: Path, overrides: dict[str, str]) -> None:
     """The stack's settings, validated before any pack starts or resource is registered (the program
     validates them again itself, as it does under the Pulumi CLI)."""
-    from accunode.command import CommandError, check_stack
+    from accunode.command import check_stack
 
     try:
         check_stack(stack, overrides, project_dir)
