@@ -72,6 +72,15 @@ def stack_name(value: str) -> str:
     return value
 
 
+def region_name(value: str) -> str:
+    """``--region``: an AWS region name (``us-east-1``), refused before any call is made."""
+    from accunode.awsrules import REGION
+
+    if not REGION.fullmatch(value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not an AWS region name, e.g. us-east-1")
+    return value
+
+
 def add_stack(parser: argparse.ArgumentParser, *, required: bool = True, default: str | None = None,
               help: str = "the stack (Pulumi.<stack>.yaml)", type: Any = stack_name) -> None:
     parser.add_argument("--stack", "-s", required=required, default=default, type=type, metavar="STACK", help=help)

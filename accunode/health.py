@@ -358,7 +358,7 @@ def _positive(value: str) -> float:
 
 
 def register(subparsers: Any) -> None:
-    from accunode.command import add_format, add_json, add_stack, exit_code_table
+    from accunode.command import add_format, add_json, add_stack, exit_code_table, region_name
 
     parser = subparsers.add_parser(
         "health", help="read-only check of a deployed stack (services, targets, /health, data, alarms, DLQ)",
@@ -368,7 +368,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--outputs", type=Path, metavar="FILE.json",
                         help="stack outputs (`pulumi stack output --json`); default: ask the Pulumi CLI")
     parser.add_argument("--url", help="base URL to probe (default: output apiUrl, else http://<albDnsName>)")
-    parser.add_argument("--region", help="AWS region (default: the stack file's aws:region)")
+    parser.add_argument("--region", type=region_name, help="AWS region (default: the stack file's aws:region)")
     parser.add_argument("--endpoint-url", help="AWS endpoint (e.g. a moto server); AWS_ENDPOINT_URL also works")
     parser.add_argument("--latency-ms", type=_positive, default=LATENCY_BUDGET_MS,
                         help=f"/health latency budget (default {LATENCY_BUDGET_MS:.0f}, the review's)")

@@ -47,6 +47,27 @@ STACK_NAME_MAX = awsrules.LOAD_BALANCER_NAME_MAX - len(f"{PROJECT}--alb")
 _STACK_NAME = re.compile(rf"[a-z][a-z0-9-]{{0,{STACK_NAME_MAX - 1}}}")
 
 
+def tag_problems(tags: Mapping[str, str]) -> list[str]:
+    """AWS's tag rules for a stack's own tags, one line per offending tag (``<key>: <what>``)."""
+    problems = []
+    room = awsrules.TAGS_PER_RESOURCE_MAX - len(PROGRAM_TAG_KEYS)
+    if len(tags) > room:
+        problems.append(f"{len(tags)} tags; AWS allows {awsrules.TAGS_PER_RESOURCE_MAX} per resource and the "
+                        f"program adds {len(PROGRAM_TAG_KEYS)} ({', '.join(PROGRAM_TAG_KEYS)}), so at most {room}")
+    for key, text in tags.items():
+        shown = key if len(key) <= 40 else f"{key[:40]}..."
+        if key.lower().startswith(awsrules.TAG_RESERVED_PREFIX):
+            problems.append(f"{shown}: tag keys starting with 'aws:' are reserved by AWS")
+        elif key in PROGRAM_TAG_KEYS:
+            problems.append(f"{shown}: set by the program on every resource; use another key")
+        else:
+            problem = (awsrules.tag_text_problem(key, "the key", awsrules.TAG_KEY_MAX, minimum=1)
+                       or awsrules.tag_text_problem(text, "the value", awsrules.TAG_VALUE_MAX))
+            if problem:
+                problems.append(f"{shown}: {problem}")
+    return problems
+
+
 def stack_name_problem(name: str) -> str | None:
     """Why ``name`` cannot be a stack of this project (it is part of AWS resource names), or None."""
     if _STACK_NAME.fullmatch(name) and not name.endswith("-") and "--" not in name:
@@ -339,24 +360,9 @@ class StackSettings(_Model):
     @field_validator("tags")
     @classmethod
     def _tags(cls, value: dict[str, str]) -> dict[str, str]:
-        problems = []
-        reserved = sorted(k for k in value if k.lower().startswith(awsrules.TAG_RESERVED_PREFIX))
-        if reserved:
-            problems.append(f"tag keys starting with 'aws:' are reserved by AWS: {', '.join(reserved)}")
-        taken = sorted(k for k in value if k in PROGRAM_TAG_KEYS)
-        if taken:
-            problems.append(f"{', '.join(taken)}: set by the program on every resource; use another key")
-        room = awsrules.TAGS_PER_RESOURCE_MAX - len(PROGRAM_TAG_KEYS)
-        if len(value) > room:
-            problems.append(f"{len(value)} tags; AWS allows {awsrules.TAGS_PER_RESOURCE_MAX} per resource and the "
-                            f"program adds {len(PROGRAM_TAG_KEYS)} ({', '.join(PROGRAM_TAG_KEYS)}), so at most {room}")
-        for key, text in value.items():
-            problem = (awsrules.tag_text_problem(key, f"key {key[:40]!r}", awsrules.TAG_KEY_MAX, minimum=1)
-                       or awsrules.tag_text_problem(text, f"the value of {key[:40]!r}", awsrules.TAG_VALUE_MAX))
-            if problem:
-                problems.append(problem)
+        problems = tag_problems(value)
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("\n".join(problems))
         return value
 
     @model_validator(mode="after")
@@ -471,6 +477,9 @@ def _describe(error: dict[str, Any]) -> str:
         return f"{_location(loc)}: required"
     if not loc and re.match(r"[a-z][A-Za-z.]*: ", message):  # a cross-field check naming its key
         return f"{NAMESPACE}:{message}"
+    if loc and "\n" in message:  # one line per entry (tags): accunode:tags.<key>: <what>
+        return "\n".join(f"{_location(loc)}: {entry}" if re.match(r"\d+ tags; ", entry) else f"{_location(loc)}.{entry}"
+                         for entry in message.splitlines())
     return f"{_location(loc) if loc else NAMESPACE}: {message}"
 
 
@@ -521,6 +530,8 @@ def validate_settings(stack: str, values: Mapping[str, Any], region: str = "us-e
     problem = stack_name_problem(stack)
     if problem:
         problems.append(f"--stack: {problem}")
+    if not awsrules.REGION.fullmatch(region or ""):
+        problems.append(f"aws:region: {region!r} is not an AWS region name, e.g. us-east-1")
     environment = parsed.get("environment")
     if _is_blank(environment):
         if "environment" not in parsed:
@@ -539,7 +550,7 @@ def validate_settings(stack: str, values: Mapping[str, Any], region: str = "us-e
     try:
         settings = StackSettings.model_validate({**_effective_config(stack, known), "region": region})
     except ValidationError as error:
-        raise SettingsError(problems + [_describe(e) for e in error.errors()]) from None
+        raise SettingsError(problems + [line for e in error.errors() for line in _describe(e).splitlines()]) from None
     if problems:
         raise SettingsError(problems)
     return settings

@@ -338,3 +338,20 @@ def test_names_github_or_the_build_would_refuse_are_refused(override: dict[str, 
 def test_github_repository_names_github_allows_pass() -> None:
     values = {"environment": "prod", **PROD_REQUIRED, "githubRepository": "acme-corp/accu.node_infra-2"}
     assert validate_settings("prod", values).github_repository == "acme-corp/accu.node_infra-2"
+
+
+def test_each_offending_tag_is_its_own_line_naming_the_tag() -> None:
+    tags = {"k" * 129: "v", "team": "ml#platform", "aws:owner": "x", "ok": "fine"}
+    with pytest.raises(SettingsError) as raised:
+        validate_settings("prod", {"environment": "prod", **PROD_REQUIRED, "tags": tags})
+    assert raised.value.problems == [
+        f"accunode:tags.{'k' * 40}...: the key is 129 characters; AWS allows at most 128",
+        "accunode:tags.team: the value has characters AWS refuses in tags ('#'); allowed: letters, digits, spaces "
+        "and _ . : / = + - @",
+        "accunode:tags.aws:owner: tag keys starting with 'aws:' are reserved by AWS",
+    ]
+
+
+def test_a_region_that_is_not_an_aws_region_is_refused() -> None:
+    with pytest.raises(SettingsError, match=r"aws:region: 'mars' is not an AWS region name"):
+        validate_settings("prod", {"environment": "prod", **PROD_REQUIRED}, region="mars")

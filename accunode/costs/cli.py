@@ -20,7 +20,7 @@ def _target_name(value: str) -> str:
 
 
 def register(subparsers: Any) -> None:
-    from accunode.command import add_config, add_stack, exit_code_table
+    from accunode.command import add_config, add_stack, exit_code_table, region_name
 
     cost = subparsers.add_parser(
         "cost", help="price a stack (or every tier) line by line",
@@ -49,7 +49,7 @@ def register(subparsers: Any) -> None:
     prices_actions = prices.add_subparsers(dest="prices_command", required=True, metavar="refresh")
     refresh = prices_actions.add_parser(
         "refresh", help="rebuild the price book from the AWS Price List API (needs AWS credentials)")
-    refresh.add_argument("--region", default="us-east-1")
+    refresh.add_argument("--region", default="us-east-1", type=region_name)
     refresh.add_argument("--output", metavar="FILE.json", help="where to write it (default: the packaged price book)")
     refresh.set_defaults(handler=_refresh)
 

@@ -221,3 +221,9 @@ def test_cost_of_every_tier_reads_the_reference_stack_first(project: Path) -> No
     (project / "Pulumi.prod.yaml").write_text("config:\n  accunode:environment: prod\n  accunode:waf: yes\n")
     assert_refused(accunode("cost", "--all-tiers"), "Pulumi.prod.yaml:3:17: accunode:waf: yes is read as true")
     assert_refused(accunode("cost", "--all-tiers", "-c", "accunode:waf=true"), "--config does not apply to --all-tiers")
+
+
+@pytest.mark.parametrize("argv", [["health", "--stack", "prod", "--region", "mars"],
+                                  ["prices", "refresh", "--region", "US East"]])
+def test_a_region_flag_that_is_not_a_region_is_refused_before_any_call(argv: list[str]) -> None:
+    assert_refused(accunode(*argv), "is not an AWS region name")
