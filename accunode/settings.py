@@ -560,8 +560,18 @@ def settings_from_config(stack: str, config: Mapping[str, Any]) -> StackSettings
     """Settings from a namespaced config map, as a stack file or PULUMI_CONFIG holds it
     (``{"accunode:tier": "light", "aws:region": "us-east-1", ...}``). Raises SettingsError."""
     prefix = f"{NAMESPACE}:"
+    misspelled = [f"{key}: unknown namespace; did you mean {NAMESPACE}:{key.split(':', 1)[1]}?"
+                  for key in config if ":" in key and _namespace_typo(key.split(":", 1)[0])]
+    if misspelled:
+        raise SettingsError(misspelled)
     values = {key.removeprefix(prefix): value for key, value in config.items() if key.startswith(prefix)}
     return validate_settings(stack, values, region=config.get("aws:region") or "us-east-1")
+
+
+def _namespace_typo(namespace: str) -> bool:
+    """A config namespace that is almost ours (``acunode``, ``Accunode``): its keys would be ignored."""
+    return namespace != NAMESPACE and (namespace.lower() == NAMESPACE
+                                       or difflib.SequenceMatcher(None, namespace.lower(), NAMESPACE).ratio() >= 0.8)
 
 
 def runtime_settings() -> StackSettings:

@@ -355,3 +355,17 @@ def test_each_offending_tag_is_its_own_line_naming_the_tag() -> None:
 def test_a_region_that_is_not_an_aws_region_is_refused() -> None:
     with pytest.raises(SettingsError, match=r"aws:region: 'mars' is not an AWS region name"):
         validate_settings("prod", {"environment": "prod", **PROD_REQUIRED}, region="mars")
+
+
+@pytest.mark.parametrize("namespace", ["acunode", "Accunode", "accunod", "acunnode"])
+def test_a_misspelled_namespace_is_refused_instead_of_ignored(namespace: str) -> None:
+    config = {"accunode:environment": "dev", f"{namespace}:tier": "high", "aws:region": "us-east-1",
+              "notes:anything": "kept"}
+    with pytest.raises(SettingsError) as raised:
+        settings_from_config("dev", config)
+    assert raised.value.problems == [f"{namespace}:tier: unknown namespace; did you mean accunode:tier?"]
+
+
+def test_other_namespaces_are_left_to_their_owners() -> None:
+    config = {"accunode:environment": "dev", "aws:region": "us-east-1", "pulumi:tags": "{}", "notes:x": "1"}
+    assert settings_from_config("dev", config).environment == "dev"
