@@ -8,6 +8,7 @@ runs the program under the mocks whenever the settings are valid, runs a few doz
 
 from __future__ import annotations
 
+import re
 import shutil
 import string
 from pathlib import Path
@@ -146,7 +147,16 @@ def bad_yaml(draw: st.DrawFn) -> tuple[str, str]:
     return breaker(_yaml(BASE)), "Pulumi.prod.yaml:"
 
 
-MUTATIONS = st.one_of(wrong_type(), out_of_range(), unknown_or_misspelled_key(),
+@st.composite
+def misspelled_namespace(draw: st.DrawFn) -> tuple[dict[str, Any], str]:
+    key = draw(st.sampled_from(sorted(k for k in BASE if k.startswith("accunode:"))))
+    namespace = draw(st.sampled_from(["acunode", "Accunode", "accunod", "accunodee", "ACCUNODE"]))
+    config = dict(BASE)
+    config[f"{namespace}:{key.split(':', 1)[1]}"] = config.pop(key)
+    return config, key.split(":", 1)[1]
+
+
+MUTATIONS = st.one_of(wrong_type(), out_of_range(), unknown_or_misspelled_key(), misspelled_namespace(),
                       bad_yaml())
 
 
@@ -185,7 +195,8 @@ def test_mutated_stack_files_are_refused_naming_the_key_or_pass(scratch: Path,
         assert all(line.startswith("Pulumi.prod.yaml:") for line in str(error).splitlines())
     except SettingsError as error:
         event("settings error")
-        assert all(p.startswith(("accunode:", "--stack:")) for p in error.problems), error.problems
+        # every line starts with what it is about: --stack, or a namespaced key (accunode:api.cpu, aws:region)
+        assert all(re.match(r"(--stack|[A-Za-z]+:[A-Za-z][\w.:\[\]-]*): ", p) for p in error.problems), error.problems
         assert any(_names(p, key) for p in error.problems), (key, error.problems)
         assert all(":" in p.split(" ", 1)[0] for p in error.problems)
     else:
