@@ -63,6 +63,7 @@ FREE: dict[str, str] = {
     "aws:budgets/budget:Budget": "the first two budgets of an account are free",
     "aws:wafv2/webAclAssociation:WebAclAssociation": "associations are free",
     "random:index/randomPassword:RandomPassword": "not an AWS resource",
+    "random:index/randomId:RandomId": "not an AWS resource",
 }
 CATEGORIES = ("compute", "database", "cache", "load balancer", "network", "registry", "logs and monitoring",
               "data transfer", "waf", "storage", "queue", "other")
