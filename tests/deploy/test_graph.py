@@ -82,6 +82,13 @@ def test_every_ecs_service_waits_for_its_image_registry(graph: ResourceGraph) ->
             assert registries, f"{service.name} does not wait for the ECR repository {repository_name}"
 
 
+def test_with_an_image_build_every_ecs_service_waits_for_the_image() -> None:
+    dev = captured("dev", **{"accunode:buildImage": True})
+    (image,) = [r for r in dev.resources if r.type == "awsx:ecr:Image"]
+    for service in dev.of_type(ECS_SERVICE):
+        assert image.urn in service.dependencies, service.name
+
+
 def test_every_ecs_service_waits_for_the_parameters_it_reads(graph: ResourceGraph) -> None:
     for service in graph.of_type(ECS_SERVICE):
         waited = {r.props["name"] for r in closure(graph, service) if r.type == SSM_PARAMETER}
