@@ -164,3 +164,12 @@ def test_every_taggable_resource_carries_the_tags_and_a_name(graph):
 def test_network_args_reject_invalid_values(overrides, message):
     with pytest.raises(ValueError, match=message):
         _args(**overrides)
+
+
+def test_a_retained_data_tier_keeps_the_vpc_and_the_isolated_subnets_only(graph):
+    assert not any(r.options["retainOnDelete"] for r in graph.custom_resources)
+    kept = _build(retain_data_tier=True)
+    retained = {(r.type, r.props.get("tags", {}).get("tier")) for r in kept.custom_resources
+                if r.options["retainOnDelete"]}
+    assert retained == {("aws:ec2/vpc:Vpc", None), (SUBNET, "isolated")}
+    assert len([r for r in kept.custom_resources if r.options["retainOnDelete"]]) == 3  # VPC + 2 isolated
