@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import copy
 import json
-from functools import cache
 
 import pytest
 
@@ -12,10 +10,9 @@ from accunode.engine.capture import ACCOUNT_ID, CaptureError, capture_stack
 from accunode.engine.graph import Resource, ResourceGraph
 from accunode.specs import bootstrap as spec
 from accunode.specs.iam import github_subject
-from tests.conftest import ROOT, captured
-from tests.deploy.stacks import STACKS
+from tests.conftest import captured
+from tests.deploy.stacks import BOOTSTRAP, STACKS, bootstrap_graph
 
-PROJECT = ROOT / "bootstrap"
 OIDC = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
 # The IAM prefixes of each pulumi-aws module the application stacks use.
 MODULE_PREFIXES = {"ec2": {"ec2"}, "vpc": {"ec2"}, "lb": {"elasticloadbalancing"}, "ecs": {"ecs"}, "ecr": {"ecr"},
@@ -23,16 +20,6 @@ MODULE_PREFIXES = {"ec2": {"ec2"}, "vpc": {"ec2"}, "lb": {"elasticloadbalancing"
                    "cloudwatch": {"logs", "cloudwatch"}, "kms": {"kms"}, "wafv2": {"wafv2"},
                    "appautoscaling": {"application-autoscaling"}, "ssm": {"ssm"}, "s3": {"s3"}, "iam": {"iam"},
                    "budgets": {"budgets"}}
-
-
-@cache
-def _bootstrap() -> ResourceGraph:
-    return capture_stack("main", PROJECT)
-
-
-def bootstrap_graph() -> ResourceGraph:
-    """A private copy of the captured bootstrap stack."""
-    return copy.deepcopy(_bootstrap())
 
 
 @pytest.fixture(scope="module")
@@ -170,6 +157,6 @@ def test_the_outputs_are_the_login_and_secrets_provider_lines(graph: ResourceGra
 ])
 def test_bad_config_stops_the_bootstrap_before_any_resource_naming_the_key(overrides: dict, key: str) -> None:
     with pytest.raises(CaptureError) as caught:
-        capture_stack("main", PROJECT, config_overrides=overrides)
+        capture_stack("main", BOOTSTRAP, config_overrides=overrides)
     assert str(caught.value).startswith(f"{key}: ")
     assert caught.value.graph is not None and caught.value.graph.custom_resources == []

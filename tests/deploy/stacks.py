@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
 from typing import Any
 
+from accunode.engine.capture import capture_stack
 from accunode.engine.graph import Resource, ResourceGraph
+
+BOOTSTRAP = Path(__file__).resolve().parents[2] / "bootstrap"
 
 STACKS = ("prod", "staging", "dev")
 ECS_SERVICE = "aws:ecs/service:Service"
@@ -15,6 +21,16 @@ ECR_REPOSITORY = "aws:ecr/repository:Repository"
 SSM_PARAMETER = "aws:ssm/parameter:Parameter"
 RDS_INSTANCE = "aws:rds/instance:Instance"
 REDIS = "aws:elasticache/replicationGroup:ReplicationGroup"
+
+
+@cache
+def _bootstrap() -> ResourceGraph:
+    return capture_stack("main", BOOTSTRAP)
+
+
+def bootstrap_graph() -> ResourceGraph:
+    """A private copy of the captured bootstrap stack (``bootstrap/Pulumi.main.yaml``)."""
+    return copy.deepcopy(_bootstrap())
 
 
 def direct_dependencies(resource: Resource) -> set[str]:

