@@ -42,8 +42,8 @@ def test_all_tiers_reproduces_the_documents_table_next_to_ours(capsys):
     code, out = run(capsys, "cost", "--all-tiers", "--format", "json")
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"minimal", "moderate", "high", "enterprise"}
-    assert [data[t]["document"] for t in data] == [84.81, 158.19, 376.95, 1226.19]
+    assert list(data) == ["minimal", "light", "moderate", "high", "enterprise"]  # every tier, light included
+    assert [data[t]["document"] for t in data] == [84.81, 84.81, 158.19, 376.95, 1226.19]
     for tier, result in data.items():
         documented = [line["label"] for line in document_tiers()["tiers"][tier]["lines"]]
         shown = [line["line"] for line in result["lines"] if line["document"] is not None]
