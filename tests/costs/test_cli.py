@@ -94,3 +94,33 @@ def test_chart_is_written_as_png(tmp_path, capsys):
     code, _ = run(capsys, "cost", "--all-tiers", "--format", "json", "--chart", str(chart))
     assert code == 0
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_chart_legend_hides_no_bar():
+    from accunode.costs.chart import draw
+
+    tiers = {tier: estimate_target(Target.parse(tier)) for tier in ("minimal", "light", "enterprise")}
+    figure, axes = draw(tiers, documented=True)
+    renderer = figure.canvas.get_renderer()
+    legend = axes.get_legend().get_window_extent(renderer)
+    bars = [patch.get_window_extent(renderer) for patch in axes.patches]
+    assert bars and not any(legend.overlaps(bar) for bar in bars)
+    assert len(axes.get_xticklabels()) == 3  # one bar per tier, light included
+
+
+def test_preview_and_cost_reports_say_what_is_not_priced_without_a_price_book(stack_graph):
+    from io import StringIO
+
+    from rich.console import Console
+
+    from accunode.costs.report import estimate_markdown, print_estimate, print_summary
+    from accunode.costs.stacks import estimate_graph
+
+    estimate = estimate_graph(stack_graph("prod", **{"aws:region": "ap-southeast-2"}))
+    for render in (lambda c: print_summary(estimate, c), lambda c: print_estimate(c, estimate)):
+        out = StringIO()
+        render(Console(file=out, width=300))
+        text = out.getvalue()
+        assert "no price book for region ap-southeast-2" in text
+        assert "accunode prices refresh --region ap-southeast-2" in text and "aws:rds/instance:Instance" in text
+    assert "not estimated" in estimate_markdown(estimate)
