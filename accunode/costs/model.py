@@ -69,6 +69,12 @@ FREE: dict[str, str] = {
     "aws:wafv2/webAclAssociation:WebAclAssociation": "associations are free",
     "random:index/randomPassword:RandomPassword": "not an AWS resource",
 }
+# Lines whose charges carry no cost-allocation tag, so a tag-filtered AWS Budget (``stack=<stack>``) never
+# sees them: Container Insights bills custom metrics and an ECS-created log group, Application Auto Scaling
+# creates its target-tracking alarms itself. (resource type, SKU prefix)
+UNTAGGED: tuple[tuple[str, str], ...] = (
+    ("aws:ecs/cluster:Cluster", "cloudwatch.custom_metric_month"), ("aws:ecs/cluster:Cluster", "logs."),
+    ("aws:appautoscaling/policy:Policy", "cloudwatch.alarm_metric"))
 CATEGORIES = ("compute", "database", "cache", "load balancer", "network", "registry", "logs and monitoring",
               "data transfer", "waf", "storage", "queue", "other")
 
@@ -158,6 +164,16 @@ class Estimate:
     def usage(self) -> float:
         return round(sum(line.monthly for line in self.lines if line.usage_based), 2)
 
+    @property
+    def untagged_lines(self) -> list[CostLine]:
+        return [line for line in self.lines
+                if any(line.resource_type == type_ and line.sku.startswith(sku) for type_, sku in UNTAGGED)]
+
+    @property
+    def untagged(self) -> float:
+        """What a budget filtered on the stack's tag cannot see of this estimate."""
+        return round(sum(line.monthly for line in self.untagged_lines), 2)
+
     def by(self, key: str) -> dict[str, float]:
         totals: dict[str, float] = defaultdict(float)
         for line in self.lines:
@@ -173,6 +189,7 @@ class Estimate:
             "priceBookVersion": self.price_book_version,
             "totalMonthlyCost": self.total, "minMonthlyCost": self.total_min, "maxMonthlyCost": self.total_max,
             "fixedMonthlyCost": self.fixed, "usageMonthlyCost": self.usage,
+            "untaggedMonthlyCost": self.untagged,
             "byComponent": self.by("component"), "byCategory": self.by("category"),
             "lines": [{"component": x.component, "resource": x.resource, "resourceType": x.resource_type,
                        "item": x.item, "category": x.category, "unit": x.unit, "unitPrice": x.unit_price,

@@ -124,7 +124,8 @@ def estimate_markdown(estimate: Estimate, alternatives: Sequence[tuple[str, Esti
             basis = _basis(line)
             out.append(f"| {component} | {line.item} | {money(line.monthly)} | "
                        f"{span(line.monthly_min, line.monthly_max)} | {basis} |")
-    out += ["", f"{len(estimate.free)} resources cost nothing by themselves (VPC, subnets, IAM, ...)."]
+    out += ["", f"{len(estimate.free)} resources cost nothing by themselves (VPC, subnets, IAM, ...).",
+            "", budget_blind_spot(estimate)]
     if estimate.unpriced:
         out.append("**Unpriced:** " + ", ".join(f"{n} ({t})" for t, n in estimate.unpriced))
     if alternatives:
@@ -173,6 +174,11 @@ def diff_markdown(base: Estimate, head: Estimate) -> str:
 
 
 # ---- rich tables ------------------------------------------------------------------------------
+def budget_blind_spot(estimate: Estimate) -> str:
+    return (f"The AWS Budget (filtered on the tag stack={estimate.stack}) cannot see {money(estimate.untagged)} of "
+            "this: Container Insights metrics and performance logs and the target-tracking alarms carry no tag.")
+
+
 def problem_text(estimate: Estimate) -> str:
     """What could not be priced and why (a region without a price book): one paragraph, no figures."""
     kinds = sorted({type_ for type_, _ in estimate.unpriced})
@@ -203,6 +209,7 @@ def print_estimate(console: Any, estimate: Estimate, alternatives: Sequence[tupl
                   f"[bold]{money(estimate.total)}[/]", span(estimate.total_min, estimate.total_max), "")
     console.print(table)
     console.print(f"{len(estimate.free)} resources cost nothing by themselves (VPC, subnets, IAM, ...).")
+    console.print(f"[dim]{budget_blind_spot(estimate)}[/]")
     if estimate.unpriced:
         console.print("[yellow]Unpriced:[/] " + ", ".join(f"{n} ({t})" for t, n in estimate.unpriced))
     if alternatives:

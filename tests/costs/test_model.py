@@ -279,3 +279,11 @@ def test_a_region_without_a_price_book_is_a_clear_non_fatal_problem(stack_graph)
     assert result.lines == [] and result.total == 0
     assert ("aws:rds/instance:Instance", "database-instance") in result.unpriced
     assert result.free  # free resources are still free
+
+
+def test_the_estimate_says_what_a_tag_filtered_budget_cannot_see(stack_graph):
+    prod = estimate_graph(stack_graph("prod"))
+    assert {line.resource_type for line in prod.untagged_lines} == {
+        "aws:ecs/cluster:Cluster", "aws:appautoscaling/policy:Policy"}
+    assert prod.untagged == round(18.90 + 0.2422254 * 0.5 + 0.2422254 / 30 * 0.03 + 0.20, 2) == 19.22
+    assert prod.to_dict()["untaggedMonthlyCost"] == 19.22
