@@ -245,7 +245,6 @@ class _Pricer:
         self.free: list[FreeResource] = []
         self.unpriced: list[tuple[str, str]] = []
         self.names: dict[int, str] = {}
-        self.expected_notes: list[str] = []
 
     def named_lines(self) -> list[CostLine]:
         """The lines, each repeated item (two log groups, ten alarms) suffixed with its resource's name."""
