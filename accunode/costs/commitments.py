@@ -147,11 +147,11 @@ def advice(view: CommitmentView) -> list[tuple[str, str]]:
         parts = [f"{', '.join(best.resources)} run{'s' if len(best.resources) == 1 else ''} on-demand at "
                  f"${best.on_demand_monthly:,.2f}/month"]
         if easy is not None and easy is not best:
-            parts.append(f"a {easy.label} costs ${easy.committed_monthly:,.2f}/month (saves "
-                         f"${easy.savings_monthly:,.2f}/month, nothing upfront)")
-        parts.append(f"the cheapest, {best.label}, costs ${best.committed_monthly:,.2f}/month on average (saves "
-                     f"${best.savings_monthly:,.2f}/month, ${best.upfront:,.2f} upfront, breaks even in month "
+            parts.append(f"{easy.label}: ${easy.committed_monthly:,.2f}/month (saves ${easy.savings_monthly:,.2f}, "
+                         "nothing upfront)")
+        parts.append(f"cheapest, {best.label}: ${best.committed_monthly:,.2f}/month on average (saves "
+                     f"${best.savings_monthly:,.2f}, ${best.upfront:,.2f} upfront, breaks even in month "
                      f"{best.break_even_month}; rates marked {best.confidence})")
-        found.append((best.resources[0], f"{title}: " + "; ".join(parts) + ". If this stack will run for the term "
-                      "and none is bought yet, buy one (`accunode cost --stack <stack>` lists every option)."))
+        found.append((best.resources[0], f"{title}: " + ". ".join(parts) + ". If the stack runs for the term and "
+                      f"none is bought yet, buy one; `accunode cost --stack {view.stack}` lists every option."))
     return found

@@ -71,7 +71,7 @@ def test_storage_and_traffic_are_never_covered(stack_graph):
 def test_advice_names_the_resource_the_no_upfront_option_and_the_cheapest(stack_graph):
     found = dict(advice(commitments(estimate_graph(stack_graph("prod")), BOOK)))
     message = found["database-instance"]
-    assert "$26.28/month" in message and "RDS reserved instance, 1 year, No upfront costs $18.49/month" in message
+    assert "$26.28/month" in message and "RDS reserved instance, 1 year, No upfront: $18.49/month" in message
     assert "RDS reserved instance, 3 years, All upfront" in message and "$430.47 upfront" in message
 
 

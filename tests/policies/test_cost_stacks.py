@@ -160,7 +160,7 @@ def test_prod_on_demand_capacity_gets_the_commitment_advisory(stack_graph):
     advice = {d.urn.rsplit("::", 1)[1]: d for d in check(stack_graph("prod")).of("commitment-for-prod")}
     assert set(advice) == {"database-instance", "cache-redis", "api-service"}
     assert {d.level for d in advice.values()} == {"advisory"}
-    assert "RDS reserved instance, 1 year, No upfront costs $18.49/month" in advice["database-instance"].message
+    assert "RDS reserved instance, 1 year, No upfront: $18.49/month" in advice["database-instance"].message
     assert check(stack_graph("staging")).of("commitment-for-prod") == []  # only prod
 
 
