@@ -66,6 +66,9 @@ def _commitment_cells(view: CommitmentView) -> list[tuple[str, ...]]:
 
 COMMITMENT_COLUMNS = ("Option", "Covers", "On-demand/month", "Committed/month", "Saves/month", "Upfront",
                       "Break-even month", "Conf.")
+EXPECTED = ("Expected: the task counts autoscaling settles at for the tier's usage profile (API: requests/day x "
+            "vCPU-seconds per request at the CPU target; worker: jobs/day x seconds per job, or the queue depth), "
+            "never below the minimum; the range runs from every service's minimum to its maximum.")
 CICD_COLUMNS = ("Scenario", "Deployments/month", "Minutes", "Document", "Ours")
 
 
@@ -151,6 +154,7 @@ def tiers_markdown(tiers: dict[str, Estimate]) -> str:
            "| Tier | Document | Ours (expected) | Ours (range) |", "|---|---:|---:|---:|"]
     out += [f"| {tier} | {money(document_total(tier))} | {money(est.total)} | {span(est.total_min, est.total_max)} |"
             for tier, est in tiers.items()]
+    out += ["", EXPECTED]
     for tier, est in tiers.items():
         out += ["", f"#### {document_tiers()['tiers'][tier]['label']}", "",
                 "| Line | Document | Ours | Why |", "|---|---:|---:|---|"]
@@ -250,6 +254,7 @@ def print_tiers(console: Any, tiers: dict[str, Estimate]) -> None:
     for tier, est in tiers.items():
         summary.add_row(tier, money(document_total(tier)), money(est.total), span(est.total_min, est.total_max))
     console.print(summary)
+    console.print(f"[dim]{EXPECTED}[/]")
     for tier, est in tiers.items():
         table = Table(title=document_tiers()["tiers"][tier]["label"], title_justify="left")
         table.add_column("Line")
