@@ -179,7 +179,7 @@ def diff_markdown(base: Estimate, head: Estimate) -> str:
 
 # ---- rich tables ------------------------------------------------------------------------------
 def budget_blind_spot(estimate: Estimate) -> str:
-    return (f"The AWS Budget (filtered on the tag stack={estimate.stack}) cannot see {money(estimate.untagged)} of "
+    return (f"The stack's AWS Budget (it counts costs tagged stack=<stack>) cannot see {money(estimate.untagged)} of "
             "this: Container Insights metrics and performance logs and the target-tracking alarms carry no tag.")
 
 
