@@ -224,13 +224,10 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) and not is_unknown(value) else ""
 
 
-def _aws_name(item: Item) -> str:
-    """The name AWS knows the resource by (alarm, log group, queue, bucket ...), else its Pulumi name."""
-    for key in ("name", "alarmName", "bucket", "identifier", "replicationGroupId", "description"):
-        value = _text(item.props.get(key))
-        if value:
-            return value
-    return item.name
+def _short_name(item: Item, component: str) -> str:
+    """The resource's Pulumi name without its component's prefix (``monitoring-rds-connections-high`` ->
+    ``rds-connections-high``): it names the resource and is the same in every stack, so diffs line up."""
+    return item.name.removeprefix(f"{component}-") or item.name
 
 
 class _Pricer:
@@ -271,7 +268,7 @@ class _Pricer:
                 self.unpriced.append((item.type, item.name))
             return
         price = self.book[sku]
-        self.names[len(self.lines)] = _aws_name(item)
+        self.names[len(self.lines)] = _short_name(item, component or self.component(item))
         self.lines.append(CostLine(
             component=component or self.component(item), resource=item.name, resource_type=item.type, item=label,
             category=category, unit=price.unit, unit_price=price.price if unit_price is None else unit_price,
@@ -550,9 +547,8 @@ class _Pricer:
         queries = item.props.get("metricQueries")
         metrics = sum(1 for q in queries if isinstance(q, Mapping) and q.get("metric")) \
             if isinstance(queries, list) and queries else 1
-        self.line(item, f"Alarm {_aws_name(item)} ({metrics} metric{'s' if metrics != 1 else ''})",
-                  "logs and monitoring",
-                  "cloudwatch.alarm_metric", metrics)
+        label = f"Alarm {_short_name(item, self.component(item))} ({metrics} metric{'s' if metrics != 1 else ''})"
+        self.line(item, label, "logs and monitoring", "cloudwatch.alarm_metric", metrics)
 
     def queue(self, item: Item) -> None:
         name = _text(item.props.get("name"))

@@ -231,8 +231,16 @@ def test_repeated_lines_name_their_resource(stack_graph):
     for component in {line.component for line in prod.lines}:
         items = [line.item for line in prod.lines if line.component == component]
         assert len(items) == len(set(items)), component
-    assert "Log ingestion: /aws/rds/instance/accunode-prod-db/postgresql" in {line.item for line in prod.lines}
-    assert any(line.item.startswith("Alarm accunode-prod-rds-connections-high") for line in prod.lines)
+    assert {"Log ingestion: postgresql-logs", "Log ingestion: upgrade-logs", "Alarm rds-connections-high (1 metric)",
+            "Requests: dlq"} <= {line.item for line in prod.lines}
+
+
+def test_named_lines_are_the_same_in_every_stack_so_a_diff_shows_only_what_changes(stack_graph):
+    from accunode.costs.report import diff_rows
+
+    dev, prod = (estimate_graph(stack_graph(stack)) for stack in ("dev", "prod"))
+    changed = {item for _, item, _, _ in diff_rows(dev, prod)}
+    assert not [item for item in changed if item.startswith(("Alarm", "Log ingestion:", "Requests:"))]
 
 
 # ---- expected task counts from the usage profile ------------------------------------------------
