@@ -6,7 +6,9 @@ captured graph by ``items_from_graph`` or from a stack policy's resources by the
 
 Every AWS resource type the program creates either maps to cost lines (fixed, or usage-based
 with the usage named) or to an explicit zero with its reason (``FREE``). Anything else is listed
-as unpriced, never silently counted as $0. Autoscaled services give a min–expected–max range.
+as unpriced, never silently counted as $0. Autoscaled services give a min–expected–max range, the
+expected count derived from the usage profile's load (``_Pricer._expected_tasks``). A region without
+a price book prices nothing and says so (``Estimate.problem``).
 """
 
 from __future__ import annotations
