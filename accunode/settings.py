@@ -227,8 +227,8 @@ class StackSettings(_Model):
     alert_email: str | None = None
     github_repository: str | None = None
     deploy_branch: str = "prod"
-    # One OIDC provider per account: the first stack in an account creates it, the others use it.
-    github_oidc_provider: Literal["create", "existing"] = "create"
+    # One OIDC provider per account, created by the bootstrap project (bootstrap/); every stack reads it.
+    github_oidc_provider: Literal["existing"] = "existing"
     monthly_budget: float = Field(gt=0, allow_inf_nan=False)
     owner: str | None = None
     tags: dict[str, str] = Field(default_factory=dict)
@@ -290,6 +290,14 @@ class StackSettings(_Model):
         if not value.strip() or value.startswith("/") or ".." in parts or ":" in value:
             raise ValueError(f"{value!r} is not allowed; the image's build context is a folder inside the project, "
                              "as a relative path such as app")
+        return value
+
+    @field_validator("github_oidc_provider", mode="before")
+    @classmethod
+    def _oidc_provider(cls, value: Any) -> Any:
+        if value == "create":
+            raise ValueError("'create' is not allowed: an account holds one GitHub OIDC provider, created by the "
+                             "bootstrap project (bootstrap/), and every stack reads it; allowed: existing")
         return value
 
     @field_validator("stack")
@@ -475,8 +483,9 @@ def _describe(error: dict[str, Any]) -> str:
         return f"{_location(loc)}: unknown key; {hint}allowed keys: {', '.join(allowed)}"
     if error["type"] == "missing":
         return f"{_location(loc)}: required"
-    if not loc and re.match(r"[a-z][A-Za-z.]*: ", message):  # a cross-field check naming its key
-        return f"{NAMESPACE}:{message}"
+    first = re.match(r"[a-z][A-Za-z]*(?:\.[a-z][A-Za-z]*)?", message)
+    if not loc and first and first[0].split(".")[0] in _allowed_keys(StackSettings):  # a cross-field check
+        return f"{NAMESPACE}:{message}"  # accunode:certificateArn needs domainName: ...
     if loc and "\n" in message:  # one line per entry (tags): accunode:tags.<key>: <what>
         return "\n".join(f"{_location(loc)}: {entry}" if re.match(r"\d+ tags; ", entry) else f"{_location(loc)}.{entry}"
                          for entry in message.splitlines())

@@ -200,14 +200,13 @@ def test_spot_with_arm64_is_rejected_naming_both_keys() -> None:
         validate_settings("d", {"environment": "dev", "cpuArchitecture": "arm64", "worker": {"spot": True}})
 
 
-def test_a_second_stack_in_an_account_can_reuse_the_github_oidc_provider() -> None:
+def test_stacks_read_the_accounts_github_oidc_provider_and_never_create_it() -> None:
     from tests.conftest import captured
 
-    shared = captured("dev", **{"accunode:githubOidcProvider": "existing"})
-    assert shared.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
-    assert captured("dev").of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") != []
-    with pytest.raises(SettingsError, match=r"accunode:githubOidcProvider: Input should be 'create' or 'existing'"):
-        validate_settings("d", {"environment": "dev", "githubOidcProvider": "maybe"})
+    assert captured("dev").of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
+    with pytest.raises(SettingsError, match=r"accunode:githubOidcProvider: 'create' is not allowed: .*bootstrap/"):
+        validate_settings("d", {"environment": "dev", "githubOidcProvider": "create"})
+    assert validate_settings("d", {"environment": "dev", "githubOidcProvider": "existing"})
 
 
 def test_a_certificate_needs_the_hostname_it_covers() -> None:
@@ -369,3 +368,13 @@ def test_a_misspelled_namespace_is_refused_instead_of_ignored(namespace: str) ->
 def test_other_namespaces_are_left_to_their_owners() -> None:
     config = {"accunode:environment": "dev", "aws:region": "us-east-1", "pulumi:tags": "{}", "notes:x": "1"}
     assert settings_from_config("dev", config).environment == "dev"
+
+
+@pytest.mark.parametrize(("override", "expected"), [
+    ({"certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/0a1b"}, "accunode:certificateArn needs "),
+    ({"worker": {"minCount": 0, "desiredCount": 0}}, "accunode:worker.minCount 0 (scale to zero)"),
+])
+def test_a_cross_field_problem_starts_with_the_namespaced_key(override: dict[str, Any], expected: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        validate_settings("prod", {"environment": "prod", **PROD_REQUIRED, **override})
+    assert raised.value.problems[0].startswith(expected), raised.value.problems

@@ -196,7 +196,7 @@ def test_mutated_stack_files_are_refused_naming_the_key_or_pass(scratch: Path,
     except SettingsError as error:
         event("settings error")
         # every line starts with what it is about: --stack, or a namespaced key (accunode:api.cpu, aws:region)
-        assert all(re.match(r"(--stack|[A-Za-z]+:[A-Za-z][\w.:\[\]-]*): ", p) for p in error.problems), error.problems
+        assert all(re.match(r"(--stack|[A-Za-z]+:[A-Za-z][\w.:\[\]-]*)[: ]", p) for p in error.problems), error.problems
         assert any(_names(p, key) for p in error.problems), (key, error.problems)
         assert all(":" in p.split(" ", 1)[0] for p in error.problems)
     else:
