@@ -131,7 +131,8 @@ def test_compare_to_prices_the_change(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[2]
     base = tmp_path / "base.json"
     assert run_preview("--stack", "dev", "--project-dir", str(root), "--json", str(base), "--no-cache").code == 0
-    run = run_preview("--stack", "dev", "--project-dir", str(root), "-c", "accunode:tier=moderate", "--compare-to", str(base), "--json", "-", "--no-cache")
+    run = run_preview("--stack", "dev", "--project-dir", str(root), "-c", "accunode:tier=moderate",
+                      "--compare-to", str(base), "--json", "-", "--no-cache")
     change = json.loads(run.out)["compare"]
     cost = change["cost"]
     assert cost["before"] is not None and cost["after"] is not None
