@@ -13,9 +13,10 @@ Diagnostics are post-processed as ``pkg/resource/plugin/analyzer_plugin.go`` doe
 policy's info, ``remediate`` becomes ``mandatory``, and stack-policy diagnostics naming a URN that is
 not in the stack are attributed to the Stack.
 
-Usage::
+The pack processes are hosted by :mod:`accunode.engine.packhost`; the requests are built by
+:mod:`accunode.engine.requests`. Usage::
 
-    with PolicyPacks.start(pack_dirs, config_files, StackContext.for_graph(...)) as packs:
+    with PolicyPacks.start(pack_dirs, config_files, StackContext(project, stack, config)) as packs:
         graph = capture_stack(...)          # packs boot while the program runs
         packs.wait_ready()                  # raises PolicyConfigError / PolicyPackError
         result = packs.analyze(graph)
@@ -27,7 +28,7 @@ import dataclasses
 import json
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -434,9 +435,8 @@ class PolicyPacks:
         self._not_applicable(pack.info, response, resource.urn, result)
 
     def _analyze_stack(self, graph: ResourceGraph, requests: Requests, result: AnalysisResult) -> None:
-        from pulumi.runtime.proto import analyzer_pb2
 
-        request = analyzer_pb2.AnalyzeStackRequest(resources=[requests.stack_resource(r) for r in graph.resources])
+        request = requests.analyze_stack(graph.resources)
         stack = next((r.urn for r in graph.resources if r.type == STACK_TYPE and not r.parent),
                      default_root_stack_urn(graph.stack, graph.project))
         futures = [(pack, pack.host.stub.AnalyzeStack.future(request, timeout=RPC_TIMEOUT)) for pack in self._packs]
@@ -469,12 +469,3 @@ def _diagnostic(info: PackInfo, proto_diagnostic: Any, urn: str, source: str) ->
         policy_name=proto_diagnostic.policyName, pack_name=proto_diagnostic.policyPackName,
         pack_version=info.version or proto_diagnostic.policyPackVersion, description=proto_diagnostic.description,
         message=proto_diagnostic.message, enforcement_level=level, urn=urn, severity=severity, source=source)
-
-
-def analyze_graph(graph: ResourceGraph, pack_dirs: Iterable[Path], config_files: Sequence[Path | None] = (),
-                  context: StackContext | None = None) -> AnalysisResult:
-    """Start the packs, analyze ``graph`` and stop them (for callers that already hold a graph)."""
-    context = context or StackContext(project=graph.project, stack=graph.stack, organization=graph.organization,
-                                      config=dict(graph.config), secret_keys=list(graph.secret_keys))
-    with PolicyPacks.start(list(pack_dirs), list(config_files), context) as packs:
-        return packs.analyze(graph)

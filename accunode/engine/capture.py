@@ -1,8 +1,11 @@
 """Run the Pulumi program (or any function) under a recording mock monitor; return its resource graph.
 
-This is the one place the project emulates the engine's side of a deployment. Tests, the cost
+This is the one place the project emulates the engine's side of a deployment; the pieces live in
+:mod:`~accunode.engine.project` (the files), :mod:`~accunode.engine.fakecloud` (ids, outputs,
+invoke answers), :mod:`~accunode.engine.monitor` (the recording monitor) and
+:mod:`~accunode.engine.cache`. Tests, the cost
 model and the offline preview all read what it records. Divergences from the real engine
-(numbers refer to ``shared/reference/pulumi-engine.md`` section 7) and how they are handled:
+(numbered as in docs/offline-preview.md) and how they are handled:
 
 1. URNs: the monitor returns engine-style URNs (full parent type chain, Stack type excluded), so
    parents, dependencies and property dependencies recorded by the SDK are engine URNs already.
@@ -15,11 +18,14 @@ model and the offline preview all read what it records. Divergences from the rea
    platform (see components/) so nothing the policies or the cost model need is hidden.
 5. Provider ``Check`` (auto-names, defaults) is not emulated: our components name resources
    explicitly; ``__``-prefixed keys are dropped as the engine does for Analyze.
-6./7. ``preview=True`` emulates a first preview: new resources get no id and no computed outputs,
-   so dependents receive the engine's unknown sentinel; outputs equal inputs, as for a create.
+6./7. ``preview=True`` emulates a first preview: new resources get no id, so dependents receive the
+   engine's unknown sentinel; their outputs are the inputs plus every computed attribute as unknown
+   (what the provider's preview Create returns). ``dry_run``: ``is_dry_run()`` (true in a preview).
 8. Resource references are collapsed to the referenced id (or URN) *before* the SDK's mock monitor
    could rehydrate them (which hangs), and never echoed back as references.
-9. Options: custom timeouts in seconds, alias specs as URNs, deleteBeforeReplace kept with its flag.
+9. Options: custom timeouts parsed as Go durations into seconds (one the engine cannot parse fails the
+   program with its message), deleteBeforeReplace kept with its flag, no aliases (the engine sends
+   only the old-state URN a resource was matched through, and there is no state offline).
 10. Read resources (``.get()``, StackReference) are answered but excluded from the graph.
 """
 

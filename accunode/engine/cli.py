@@ -9,7 +9,7 @@ from typing import Any
 
 from accunode.command import CommandError
 
-DEFAULT_PACKS = ("policies/security", "policies/cost")  # as accunode.engine.preview.DEFAULT_PACKS
+DEFAULT_PACKS = ("policies/security", "policies/cost")  # under the project, when no --policy-pack is given
 
 EXAMPLES = """\
 examples:
@@ -18,8 +18,10 @@ examples:
   accunode preview --stack dev --policy-pack policies/security --policy-pack-config docs/examples/strict-security.json
   accunode preview --stack prod -c accunode:monthlyBudget=50
   accunode preview --stack prod --stack dev --stack staging --json out.json
-  accunode preview --stack prod --compare-to base.json --format markdown
-  accunode preview --stack dev --watch
+  # a change preview against an earlier --json output (e.g. the base branch's out.json):
+  #   accunode preview --stack prod --compare-to out.json --format markdown
+  # preview again whenever the program or the stack file changes (Ctrl-C to stop):
+  #   accunode preview --stack dev --watch
 """
 
 

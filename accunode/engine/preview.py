@@ -20,11 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from accunode.command import CommandError, ExitCode
+from accunode.engine.cli import DEFAULT_PACKS
 from accunode.engine.fakecloud import OfflineValues
 from accunode.engine.project import StackFiles, find_project_dir, project_name
 from accunode.engine.report import PreviewReport
-
-DEFAULT_PACKS = ("policies/security", "policies/cost")
 
 
 class UsageError(CommandError):

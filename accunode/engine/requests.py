@@ -7,7 +7,7 @@ in-process both use it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from accunode.engine.graph import STACK_TYPE, Resource, ResourceGraph
@@ -105,3 +105,18 @@ class Requests:
             propertyDependencies={key: self.proto.AnalyzerPropertyDependencies(urns=list(urns))
                                   for key, urns in resource.property_dependencies.items() if urns})
 
+
+    def analyze_stack(self, resources: Iterable[Resource]) -> Any:
+        return self.proto.AnalyzeStackRequest(resources=[self.stack_resource(r) for r in resources])
+
+
+def analyze_request(resource: Resource, graph: ResourceGraph | None = None, *, remediate: bool = False) -> Any:
+    """The ``Analyze`` (or ``Remediate``) request the engine sends for ``resource`` (its provider looked up
+    in ``graph``): for tests that drive a pack's servicer in-process with the production requests."""
+    graph = graph or ResourceGraph(project="", stack="", resources=[resource])
+    return Requests(graph).analyze(resource, resource.inputs, remediate=remediate)
+
+
+def stack_request(graph: ResourceGraph) -> Any:
+    """The ``AnalyzeStack`` request the engine sends for every resource of ``graph``."""
+    return Requests(graph).analyze_stack(graph.resources)
