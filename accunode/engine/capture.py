@@ -176,16 +176,18 @@ def capture_stack(
 
 
 def forget_modules(project_dir: Path) -> list[str]:
-    """Drop the modules loaded from the project's own sources (not its venv) from ``sys.modules``."""
+    """Drop the modules loaded from the project's own sources from ``sys.modules``: not its venv, and not
+    this engine (which keeps running with the modules it has; its classes must stay the ones it catches)."""
     root = project_dir.resolve()
+    engine = Path(__file__).resolve().parent
     gone = []
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
         if not file:
             continue
         path = Path(file).resolve()
-        if path.is_relative_to(root) and not any(part in {"venv", ".venv", "site-packages"}
-                                                for part in path.relative_to(root).parts):
+        if path.is_relative_to(root) and not path.is_relative_to(engine) and not any(
+                part in {"venv", ".venv", "site-packages"} for part in path.relative_to(root).parts):
             del sys.modules[name]
             gone.append(name)
     return gone

@@ -236,7 +236,7 @@ def markdown(changes: list[tuple[ChangeSet | None, str, str]]) -> str:
         out.append(f"**{_cell(verdict_line)}**")
         out.append("")
         if change is None:
-            out += ["_No base preview for this stack: every resource is new._", ""]
+            out += ["_No base preview to compare with (no --compare-to, or the base has no such stack)._", ""]
             continue
         counts = change.counts
         out += ["| create | update | delete | unchanged | new findings | resolved findings | monthly cost |",

@@ -83,7 +83,7 @@ def test_markdown_has_the_marker_the_tables_and_says_replacements_are_unknown() 
     assert "| ✅ resolved | mandatory | `bucket-encrypted` | `aws:s3:Bucket: logs` |" in text
     assert "| queue | $5.00 | $0.00 | -$5.00 |" in text
     assert "cannot be predicted offline" in text and "cannot be predicted offline" in REPLACEMENT_NOTE
-    assert "every resource is new" in text
+    assert "No base preview to compare with" in text
 
 
 def test_a_file_that_is_not_a_preview_is_refused_with_its_name(tmp_path: Path) -> None:

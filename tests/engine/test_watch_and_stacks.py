@@ -116,3 +116,42 @@ def test_several_stacks_share_the_sdk_and_boot_packs_per_stack(project: Path) ->
     assert set(pids) == {"test", "bad"} and pids["test"] != pids["bad"]  # ConfigureStack carries the stack
     assert [r.stack for r in reports] == ["test", "bad"]
     assert [r.analysis.packs[0].key for r in reports] == ["accunode-test-pack@v1.2.3"] * 2
+
+
+def test_an_edited_module_the_program_imports_is_run_as_edited(project: Path) -> None:
+    (project / "tinyhelper.py").write_text('FLAG = "ok"\n')
+    program = project / "__main__.py"
+    program.write_text(program.read_text() + '\nimport tinyhelper\npulumi.CustomResource("tiny:index:Thing", '
+                       '"helped", {"flag": tinyhelper.FLAG})\n')
+    verdicts: list[str] = []
+
+    def on_round(round_: Round) -> None:
+        verdicts.append(verdict(round_.reports[0]))
+        if round_.number == 1:
+            (project / "tinyhelper.py").write_text('FLAG = "bad"  # edited\n')
+
+    with _session(project, "test") as session:
+        watch(session, on_round, max_rounds=2, poll=0.02, idle_timeout=30)
+    assert verdicts[0].startswith("Preview passed")
+    assert verdicts[1].startswith("Preview failed: 1 mandatory policy violation (flagged-resource)")
+
+
+def test_forgetting_the_programs_modules_keeps_the_engines(tmp_path: Path) -> None:
+    import sys
+
+    from accunode.engine.capture import forget_modules
+
+    (tmp_path / "tinyprogmod.py").write_text("X = 1\n")
+    sys.path.insert(0, str(tmp_path))
+    saved = dict(sys.modules)
+    try:
+        import tinyprogmod  # noqa: F401
+
+        engine_root = Path(__file__).resolve().parents[2]
+        gone = forget_modules(tmp_path) + forget_modules(engine_root)
+        assert "tinyprogmod" in gone and "tinyprogmod" not in sys.modules
+        assert "accunode.engine.capture" in sys.modules and "accunode.engine.capture" not in gone
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.update(saved)
+        sys.modules.pop("tinyprogmod", None)
