@@ -5,7 +5,7 @@ from __future__ import annotations
 from pulumi_policy import EnforcementLevel, Policy
 
 from . import containers, data, edge, exemptions, identity, logging, network
-from ._rules import Rule
+from ._frame import Rule
 
 RULES: list[Rule] = [*network.RULES, *data.RULES, *containers.RULES, *edge.RULES, *identity.RULES, *logging.RULES,
                      exemptions.RULE]

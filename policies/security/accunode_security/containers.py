@@ -12,8 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from . import _types as t
-from ._props import UNKNOWN, as_bool, as_str, dicts, parse_json
-from ._rules import CRITICAL, HIGH, MEDIUM, Context, Graph, Res, Rule
+from ._frame import CRITICAL, HIGH, MEDIUM, UNKNOWN, Context, Graph, Res, Rule, as_bool, as_str, dicts, parse_json
 
 AREA = "containers"
 ROOT_USERS = {"root", "0"}
@@ -152,7 +151,7 @@ def check_ecr_immutable(res: Res, ctx: Context) -> Iterator[str]:
 def check_ecr_lifecycle(graph: Graph, ctx: Context) -> Iterator[tuple[Res, str]]:
     policies = graph.of_type(t.ECR_LIFECYCLE_POLICY)
     for repo in graph.of_type(t.ECR_REPOSITORY):
-        attached = [p for p in policies if repo in graph.linked(p, "repository", (t.ECR_REPOSITORY,))]
+        attached = [p for p in policies if repo in graph.linked(p, "repository", t.ECR_REPOSITORY)]
         if not attached:
             yield repo, (f"ECR repository {repo.name} has no lifecycle policy; add aws.ecr.LifecyclePolicy that "
                          "keeps the last N tagged images and expires untagged ones.")

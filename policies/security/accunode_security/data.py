@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from . import _types as t
-from ._props import UNKNOWN, as_bool, as_number, dicts
-from ._rules import CRITICAL, HIGH, MEDIUM, Context, Graph, Res, Rule
+from ._frame import CRITICAL, HIGH, MEDIUM, UNKNOWN, Context, Graph, Res, Rule, as_bool, as_number, dicts
 
 AREA = "data"
 MIN_BACKUP_DAYS = 7
@@ -75,7 +74,7 @@ def _forces_ssl(group: Res, ctx: Context) -> bool:
 
 def check_rds_force_ssl(graph: Graph, ctx: Context) -> Iterator[tuple[Res, str]]:
     for db in graph.of_type(t.RDS_INSTANCE):
-        groups = graph.linked(db, "parameterGroupName", (t.RDS_PARAMETER_GROUP,))
+        groups = graph.linked(db, "parameterGroupName", t.RDS_PARAMETER_GROUP)
         if not groups:
             name = db.get("parameterGroupName")
             if name is UNKNOWN:

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from . import _types as t
-from ._config import flag
-from ._props import UNKNOWN, as_bool, dicts, get, known_strings
-from ._rules import HIGH, LOW, MEDIUM, Context, Graph, Res, Rule
+from ._frame import HIGH, LOW, MEDIUM, UNKNOWN, Context, Graph, Res, Rule, as_bool, dicts, get, known_strings
 
 AREA = "edge"
 # Elastic Load Balancing policies that accept only TLS 1.2 and newer
@@ -59,7 +57,7 @@ def _redirects_to_https(listener: Res) -> bool | object:
 def check_http_redirect(graph: Graph, ctx: Context) -> Iterator[tuple[Res, str]]:
     listeners = graph.of_type(*t.LISTENERS)
     for lb in graph.of_type(*t.LOAD_BALANCERS):
-        own = [listener for listener in listeners if lb in graph.linked(listener, "loadBalancerArn", t.LOAD_BALANCERS)]
+        own = [listener for listener in listeners if lb in graph.linked(listener, "loadBalancerArn", *t.LOAD_BALANCERS)]
         if any(listener.get("protocol") is UNKNOWN for listener in own):
             ctx.unknown(f"{lb.name} listener protocols")
         if not any(_protocol(listener) in ENCRYPTED_PROTOCOLS for listener in own):
@@ -121,14 +119,14 @@ def check_deletion_protection(res: Res, ctx: Context) -> Iterator[str]:
 
 
 def check_waf(graph: Graph, ctx: Context) -> Iterator[tuple[Res, str]]:
-    if not flag(ctx.config, "requireWaf", stack_key="waf"):
+    if not ctx.flag("requireWaf", stack_key="waf"):
         ctx.skip("this stack does not require WAF (requireWaf / accunode:waf)")
         return
     associations = graph.of_type(t.WAF_ASSOCIATION)
     for lb in graph.of_type(*t.LOAD_BALANCERS):
         if not _is_application(lb) or as_bool(lb.get("internal")) is True:
             continue
-        if not any(lb in graph.linked(a, "resourceArn", t.LOAD_BALANCERS) for a in associations):
+        if not any(lb in graph.linked(a, "resourceArn", *t.LOAD_BALANCERS) for a in associations):
             yield lb, (f"load balancer {lb.name} has no web ACL although this stack requires WAF; add "
                        "aws.wafv2.WebAclAssociation(resource_arn=<the load balancer's ARN>, web_acl_arn=...).")
 

@@ -7,8 +7,20 @@ from collections.abc import Iterator
 from typing import Any
 
 from . import _types as t
-from ._props import UNKNOWN, as_list, dicts, known_strings, parse_json
-from ._rules import CRITICAL, HIGH, MEDIUM, Context, Graph, Res, Rule
+from ._frame import (
+    CRITICAL,
+    HIGH,
+    MEDIUM,
+    UNKNOWN,
+    Context,
+    Graph,
+    Res,
+    Rule,
+    as_list,
+    dicts,
+    known_strings,
+    parse_json,
+)
 
 AREA = "identity"
 GITHUB_OIDC = "token.actions.githubusercontent.com"
@@ -159,8 +171,8 @@ def check_github_oidc_trust(res: Res, ctx: Context) -> Iterator[str]:
 def check_task_roles_distinct(graph: Graph, ctx: Context) -> Iterator[tuple[Res, str]]:
     for task in graph.of_type(t.TASK_DEFINITION):
         execution, role = task.get("executionRoleArn"), task.get("taskRoleArn")
-        execution_roles = graph.linked(task, "executionRoleArn", (t.IAM_ROLE,))
-        task_roles = graph.linked(task, "taskRoleArn", (t.IAM_ROLE,))
+        execution_roles = graph.linked(task, "executionRoleArn", t.IAM_ROLE)
+        task_roles = graph.linked(task, "taskRoleArn", t.IAM_ROLE)
         same = [r.name for r in execution_roles if r in task_roles]
         if not same and isinstance(execution, str) and execution and execution == role:
             same = [execution]

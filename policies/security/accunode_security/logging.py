@@ -14,8 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from . import _types as t
-from ._props import UNKNOWN, as_bool, as_number, as_str, dicts, get
-from ._rules import HIGH, MEDIUM, Context, Graph, Res, Rule
+from ._frame import HIGH, MEDIUM, UNKNOWN, Context, Graph, Res, Rule, as_bool, as_number, as_str, dicts, get
 from .containers import REFERENCE_SUFFIXES, secret_looking_value
 
 AREA = "logging"
@@ -75,7 +74,7 @@ def check_s3_public_access(graph: Graph, ctx: Context) -> Iterator[tuple[Res, st
         return
     blocks = graph.of_type(t.BUCKET_PUBLIC_ACCESS_BLOCK)
     for bucket in graph.of_type(*t.BUCKETS):
-        own = [b for b in blocks if bucket in graph.linked(b, "bucket", t.BUCKETS)]
+        own = [b for b in blocks if bucket in graph.linked(b, "bucket", *t.BUCKETS)]
         if not own:
             yield bucket, (f"bucket {bucket.name} has no public access block; add aws.s3.BucketPublicAccessBlock "
                            "with all four settings true.")
@@ -113,7 +112,7 @@ def check_s3_encryption(graph: Graph, ctx: Context) -> Iterator[tuple[Res, str]]
     accept_default = ctx.config.get("acceptDefaultEncryption") is True
     configurations = graph.of_type(*t.BUCKET_SSE)
     for bucket in graph.of_type(*t.BUCKETS):
-        own = [c for c in configurations if bucket in graph.linked(c, "bucket", t.BUCKETS)]
+        own = [c for c in configurations if bucket in graph.linked(c, "bucket", *t.BUCKETS)]
         inline = bucket.get("serverSideEncryptionConfiguration")
         if not own and inline in (None, {}, []):
             if not accept_default:

@@ -14,8 +14,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import _types as t
-from ._props import UNKNOWN, as_bool, as_list, as_number, dicts, get, known_strings
-from ._rules import ADVISORY, CRITICAL, HIGH, LOW, MEDIUM, Context, Graph, Res, Rule
+from ._frame import (
+    ADVISORY,
+    CRITICAL,
+    HIGH,
+    LOW,
+    MEDIUM,
+    UNKNOWN,
+    Context,
+    Graph,
+    Res,
+    Rule,
+    as_bool,
+    as_list,
+    as_number,
+    dicts,
+    get,
+    known_strings,
+)
 
 AREA = "network"
 PUBLIC_PORTS = (80, 443)
@@ -36,9 +52,9 @@ def _routes_to_igw(graph: Graph, table: Res) -> Res | str | None:
     if inline:
         return inline[0]
     for route in graph.of_type(t.ROUTE):
-        if table not in graph.linked(route, "routeTableId", (t.ROUTE_TABLE, t.DEFAULT_ROUTE_TABLE)):
+        if table not in graph.linked(route, "routeTableId", t.ROUTE_TABLE, t.DEFAULT_ROUTE_TABLE):
             continue
-        gateways = graph.linked(route, "gatewayId", (t.INTERNET_GATEWAY,))
+        gateways = graph.linked(route, "gatewayId", t.INTERNET_GATEWAY)
         if gateways:
             return gateways[0]
         gateway = route.get("gatewayId")
@@ -51,17 +67,17 @@ def _route_tables(graph: Graph, subnet: Res) -> list[Res]:
     """The subnet's explicitly associated route tables, else its VPC's main route table(s)."""
     tables = [table
               for assoc in graph.of_type(t.ROUTE_TABLE_ASSOCIATION)
-              if subnet in graph.linked(assoc, "subnetId", (t.SUBNET,))
-              for table in graph.linked(assoc, "routeTableId", (t.ROUTE_TABLE, t.DEFAULT_ROUTE_TABLE))]
+              if subnet in graph.linked(assoc, "subnetId", t.SUBNET)
+              for table in graph.linked(assoc, "routeTableId", t.ROUTE_TABLE, t.DEFAULT_ROUTE_TABLE)]
     if tables:
         return tables
-    vpcs = graph.linked(subnet, "vpcId", (t.VPC,))
+    vpcs = graph.linked(subnet, "vpcId", t.VPC)
     main = [table
             for assoc in graph.of_type(t.MAIN_ROUTE_TABLE_ASSOCIATION)
-            if any(v in graph.linked(assoc, "vpcId", (t.VPC,)) for v in vpcs)
-            for table in graph.linked(assoc, "routeTableId", (t.ROUTE_TABLE,))]
+            if any(v in graph.linked(assoc, "vpcId", t.VPC) for v in vpcs)
+            for table in graph.linked(assoc, "routeTableId", t.ROUTE_TABLE)]
     main += [d for d in graph.of_type(t.DEFAULT_ROUTE_TABLE)
-             if any(v in graph.linked(d, "defaultRouteTableId", (t.VPC,)) for v in vpcs)]
+             if any(v in graph.linked(d, "defaultRouteTableId", t.VPC) for v in vpcs)]
     return main
 
 
@@ -91,7 +107,7 @@ def _placement(graph: Graph, ctx: Context, res: Res, subnets: list[Res], what: s
 def _group_subnets(graph: Graph, ctx: Context, res: Res, key: str, group_type: str,
                    what: str, setting: str) -> Iterator[tuple[Res, str]]:
     value = res.get(key)
-    groups = graph.linked(res, key, (group_type,))
+    groups = graph.linked(res, key, group_type)
     if not groups:
         if value is UNKNOWN:
             ctx.unknown(f"{res.name}.{key}")
@@ -102,7 +118,7 @@ def _group_subnets(graph: Graph, ctx: Context, res: Res, key: str, group_type: s
             ctx.unknown(f"{res.name}.{key} ({value!r} is not managed by this stack)")
         return
     for group in groups:
-        subnets = graph.linked(group, "subnetIds", (t.SUBNET,))
+        subnets = graph.linked(group, "subnetIds", t.SUBNET)
         if not subnets:
             ctx.unknown(f"{group.name}.subnetIds")
         yield from _placement(graph, ctx, res, subnets, what)
@@ -120,7 +136,7 @@ def check_data_tier_private(graph: Graph, ctx: Context) -> Iterator[tuple[Res, s
 def check_services_private(graph: Graph, ctx: Context) -> Iterator[tuple[Res, str]]:
     for service in graph.of_type(t.ECS_SERVICE):
         config = service.get("networkConfiguration")
-        subnets = graph.linked(service, "networkConfiguration", (t.SUBNET,), value=get(config, "subnets"))
+        subnets = graph.linked(service, "networkConfiguration", t.SUBNET, value=get(config, "subnets"))
         if not subnets:
             if config is UNKNOWN or get(config, "subnets") is UNKNOWN:
                 ctx.unknown(f"{service.name}.networkConfiguration.subnets")
@@ -248,14 +264,14 @@ def security_group_rules(graph: Graph, ctx: Context) -> list[SgRule]:
     for res in graph.of_type(t.INGRESS_RULE, t.EGRESS_RULE):
         rule = SgRule(res, res.name, "ingress" if res.type == t.INGRESS_RULE else "egress",
                       res.get("ipProtocol"), res.get("fromPort"), res.get("toPort"),
-                      groups=graph.linked(res, "securityGroupId", (t.SECURITY_GROUP,)))
+                      groups=graph.linked(res, "securityGroupId", t.SECURITY_GROUP))
         _cidrs(rule, res.get("cidrIpv4"), res.get("cidrIpv6"))
         rule.peer_group = _has(res.get("referencedSecurityGroupId")) is not False
         rule.prefix_list = _has(res.get("prefixListId")) is not False
         rules.append(rule)
     for res in graph.of_type(t.SECURITY_GROUP_RULE):
         rule = SgRule(res, res.name, str(res.get("type")), res.get("protocol"), res.get("fromPort"),
-                      res.get("toPort"), groups=graph.linked(res, "securityGroupId", (t.SECURITY_GROUP,)))
+                      res.get("toPort"), groups=graph.linked(res, "securityGroupId", t.SECURITY_GROUP))
         if res.get("type") is UNKNOWN:
             ctx.unknown(f"{res.name}.type")
         _cidrs(rule, res.get("cidrBlocks"), res.get("ipv6CidrBlocks"))
@@ -280,7 +296,7 @@ def security_group_rules(graph: Graph, ctx: Context) -> list[SgRule]:
 
 def load_balancer_groups(graph: Graph) -> list[Res]:
     return [group for lb in graph.of_type(*t.LOAD_BALANCERS)
-            for group in graph.linked(lb, "securityGroups", (t.SECURITY_GROUP,))]
+            for group in graph.linked(lb, "securityGroups", t.SECURITY_GROUP)]
 
 
 def _group_names(rule: SgRule) -> str:
@@ -332,9 +348,9 @@ def check_no_all_ports_egress(graph: Graph, ctx: Context) -> Iterator[tuple[Res,
 
 def data_tier_groups(graph: Graph) -> list[Res]:
     groups = [g for db in graph.of_type(t.RDS_INSTANCE)
-              for g in graph.linked(db, "vpcSecurityGroupIds", (t.SECURITY_GROUP,))]
+              for g in graph.linked(db, "vpcSecurityGroupIds", t.SECURITY_GROUP)]
     groups += [g for cache in graph.of_type(t.REDIS)
-               for g in graph.linked(cache, "securityGroupIds", (t.SECURITY_GROUP,))]
+               for g in graph.linked(cache, "securityGroupIds", t.SECURITY_GROUP)]
     return groups
 
 
@@ -361,7 +377,7 @@ def check_data_tier_ingress(graph: Graph, ctx: Context) -> Iterator[tuple[Res, s
 def check_default_sg_closed(graph: Graph, ctx: Context) -> Iterator[tuple[Res, str]]:
     managed = graph.of_type(t.DEFAULT_SECURITY_GROUP)
     for vpc in graph.of_type(t.VPC):
-        if not any(vpc in graph.linked(d, "vpcId", (t.VPC,)) for d in managed):
+        if not any(vpc in graph.linked(d, "vpcId", t.VPC) for d in managed):
             yield vpc, (f"VPC {vpc.name}'s default security group keeps AWS's default rules (all traffic within the "
                         "group, all egress); manage it with aws.ec2.DefaultSecurityGroup(vpc_id=...) and no rules.")
     for group in managed:
@@ -377,7 +393,7 @@ def check_default_sg_closed(graph: Graph, ctx: Context) -> Iterator[tuple[Res, s
 def check_flow_logs(graph: Graph, ctx: Context) -> Iterator[tuple[Res, str]]:
     flow_logs = graph.of_type(t.FLOW_LOG)
     for vpc in graph.of_type(t.VPC):
-        if not any(vpc in graph.linked(f, "vpcId", (t.VPC,)) for f in flow_logs):
+        if not any(vpc in graph.linked(f, "vpcId", t.VPC) for f in flow_logs):
             yield vpc, (f"VPC {vpc.name} has no flow log; add aws.ec2.FlowLog(vpc_id=..., traffic_type=\"ALL\") "
                         "to a log group with retention.")
 
