@@ -18,7 +18,7 @@ import pytest
 from accunode.engine.graph import Resource, ResourceGraph
 from tests.policies._requests import PackHarness, Result
 
-STACKS = ["prod", "dev"]
+STACKS = ["prod", "staging", "dev"]
 LEVELS = {rule.id: rule.enforcement.value for rule in security.RULES}
 
 
