@@ -6,7 +6,11 @@ resource's arguments in camelCase: ``aws:rds/instance:Instance`` with ``storageE
 blocks), JSON strings stay strings. Types the program does not use are skipped.
 
     venv/bin/python benchmarks/checkov_plan.py prod > /tmp/plan.json
-    checkov -f /tmp/plan.json --framework terraform_plan --compact --quiet -o json
+    checkov -f /tmp/plan.json --framework terraform_plan --compact --quiet -o json > /tmp/checkov.json
+    venv/bin/python benchmarks/checkov_plan.py --failed /tmp/checkov.json     # one line per failing check
+
+Property dependencies become Terraform references, so checkov's graph checks (flow log of a VPC,
+public access block of a bucket) see the same links the security pack follows.
 """
 
 from __future__ import annotations
@@ -58,7 +62,7 @@ def terraform_type(token: str) -> str | None:
     if token in TERRAFORM_TYPES:
         return TERRAFORM_TYPES[token]
     module, name = token.split(":")[1].split("/")[0], token.rsplit(":", 1)[1]
-    return f"aws_{module}_{snake(name)}"
+    return f"aws_{snake(name)}" if module == "ec2" else f"aws_{module}_{snake(name)}"  # aws_subnet, aws_route
 
 
 def snake(name: str) -> str:
@@ -82,21 +86,43 @@ def terraform_value(key: str, value: Any) -> Any:
 
 def plan(stack: str) -> dict[str, Any]:
     graph = capture_stack(stack, ROOT, preview=False)
-    resources = []
+    addresses = {}
     for resource in graph.resources:
         kind = terraform_type(resource.type)
-        if kind is None or not resource.custom:
+        if kind is not None and resource.custom:
+            addresses[resource.urn] = (kind, re.sub(r"[^A-Za-z0-9_]", "_", resource.name))
+    resources, configuration = [], []
+    for resource in graph.resources:
+        if resource.urn not in addresses:
             continue
+        kind, name = addresses[resource.urn]
         values = {snake(k): terraform_value(snake(k), v) for k, v in resource.inputs.items()}
-        name = re.sub(r"[^A-Za-z0-9_]", "_", resource.name)
         resources.append({"address": f"{kind}.{name}", "mode": "managed", "type": kind, "name": name,
                           "provider_name": "registry.terraform.io/hashicorp/aws", "values": values})
+        # property dependencies become Terraform references, so checkov's graph checks see the links
+        expressions = {snake(key): {"references": [ref for urn in urns if urn in addresses
+                                                   for ref in (f"{'.'.join(addresses[urn])}.id",
+                                                               ".".join(addresses[urn]))]}
+                       for key, urns in resource.property_dependencies.items()}
+        configuration.append({"address": f"{kind}.{name}", "mode": "managed", "type": kind, "name": name,
+                              "expressions": expressions})
     return {"format_version": "1.2", "terraform_version": "1.9.0",
             "planned_values": {"root_module": {"resources": resources}},
-            "configuration": {"root_module": {"resources": [
-                {"address": r["address"], "mode": "managed", "type": r["type"], "name": r["name"],
-                 "expressions": {}} for r in resources]}}}
+            "configuration": {"root_module": {"resources": configuration}}}
+
+
+def failed(report: Path) -> list[str]:
+    """``check id | name | resources`` for every failing check of a ``checkov -o json`` report."""
+    data = json.loads(report.read_text())
+    checks: dict[tuple[str, str], set[str]] = {}
+    for run in data if isinstance(data, list) else [data]:
+        for check in run["results"]["failed_checks"]:
+            checks.setdefault((check["check_id"], check["check_name"]), set()).add(check["resource"])
+    return [f"{cid} | {name} | {', '.join(sorted(resources))}" for (cid, name), resources in sorted(checks.items())]
 
 
 if __name__ == "__main__":
-    json.dump(plan(sys.argv[1] if len(sys.argv) > 1 else "prod"), sys.stdout, indent=1)
+    if sys.argv[1:2] == ["--failed"]:
+        print("\n".join(failed(Path(sys.argv[2]))))
+    else:
+        json.dump(plan(sys.argv[1] if len(sys.argv) > 1 else "prod"), sys.stdout, indent=1)

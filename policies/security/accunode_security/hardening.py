@@ -22,16 +22,16 @@ def _symmetric(res: Res) -> bool:
 
 def check_sns_encrypted(res: Res, ctx: Context) -> Iterator[str]:
     key = res.get("kmsMasterKeyId")
-    if key is UNKNOWN:
-        ctx.unknown("kmsMasterKeyId")
-    elif not (isinstance(key, str) and key.strip()):
+    if key is not UNKNOWN and not (isinstance(key, str) and key.strip()):  # an unknown key is a key of this stack
         yield "kms_master_key_id is not set, so messages are stored unencrypted; set it to a KMS key."
 
 
 def check_sqs_encrypted(res: Res, ctx: Context) -> Iterator[str]:
     managed, key = as_bool(res.get("sqsManagedSseEnabled")), res.get("kmsMasterKeyId")
-    if UNKNOWN in (managed, key):
-        ctx.unknown("sqsManagedSseEnabled/kmsMasterKeyId")
+    if key is UNKNOWN:  # a key of this stack, not known yet: encrypted
+        return
+    if managed is UNKNOWN:
+        ctx.unknown("sqsManagedSseEnabled")
     elif managed is False and not (isinstance(key, str) and key.strip()):
         yield ("sqs_managed_sse_enabled is false and no kms_master_key_id is set, so messages are stored "
                "unencrypted; set sqs_managed_sse_enabled=True or a KMS key.")
