@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accunode.engine.graph import SECRET_SIG, SIG_KEY, UNKNOWNS, Resource
+from accunode.engine.graph import SECRET_SIG, SIG_KEY, UNKNOWN_STRING, UNKNOWNS, Resource
 from tests.policies._requests import PackHarness, Result
 from tests.policies._stack import secure_stack
 from tests.policies.test_security_rules import harness
@@ -130,3 +130,28 @@ def test_stack_rules_survive_a_random_extra_resource(type_: str, inputs: dict[st
     extra = stack.add(type_, "extra", inputs)
     extra.property_dependencies = {key: [r.urn for r in list(stack.resources.values())[:3]] for key in inputs}
     assert_robust(harness().analyze_stack(stack.resources.values()))
+
+
+SHAPES = [
+    ("aws:iam/policy:Policy", {"policy": {"Statement": [{"Effect": "Allow", "Action": UNKNOWN_STRING,
+                                                         "Resource": "*"}]}}),
+    ("aws:iam/policy:Policy", {"policy": {"Statement": UNKNOWN_STRING}}),
+    ("aws:iam/role:Role", {"assumeRolePolicy": {"Statement": [{"Effect": "Allow", "Principal": UNKNOWN_STRING,
+                                                               "Condition": {"StringLike": UNKNOWN_STRING}}]}}),
+    ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+     {"bucket": "b", "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": 256}}]}),
+    ("aws:ecs/taskDefinition:TaskDefinition", {"containerDefinitions": json.dumps(
+        [{"name": 7, "user": ["root"], "environment": {"name": "A"}, "linuxParameters": UNKNOWN_STRING}])}),
+    ("aws:lb/listener:Listener", {"protocol": 443, "defaultActions": {"type": UNKNOWN_STRING}}),
+    ("aws:ec2/launchTemplate:LaunchTemplate", {"metadataOptions": UNKNOWN_STRING, "networkInterfaces": "eth0"}),
+    ("aws:lambda/permission:Permission", {"principal": ["*"], "functionUrlAuthType": 0}),
+]
+
+
+@pytest.mark.parametrize(("type_", "inputs"), SHAPES, ids=[f"{t}-{i}" for i, (t, _) in enumerate(SHAPES)])
+def test_odd_shapes_from_the_issue_do_not_crash(type_: str, inputs: dict[str, Any]) -> None:
+    """A policy document as a dict holding an unknown, a non-string algorithm, lists where strings go, ..."""
+    resource = Resource(urn=f"urn:pulumi:test::accunode::{type_}::r", type=type_, name="r", custom=True,
+                        inputs=inputs, outputs=inputs)
+    stack = secure_stack()
+    assert_robust(harness().preview([*stack.resources.values(), resource]))

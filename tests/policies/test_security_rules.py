@@ -416,6 +416,11 @@ WEAKENINGS: dict[str, list[tuple[str, Weakening]]] = {
                             ("zero", setp("flow-logs", "retentionInDays", 0))],
     "ssm-secret-parameters-secure": [
         ("database url as String", setp("database-url", "type", "String")),
+        ("connection string parameter as String", add("aws:ssm/parameter:Parameter", "analytics-dsn", lambda s: {
+            "name": "/accunode/test/analytics-connection-string", "type": "String", "value": "x"})),
+        ("password parameter as StringList", add("aws:ssm/parameter:Parameter", "smtp", lambda s: {
+            "name": "/accunode/test/smtp_password", "type": "StringList", "value": "x"})),
+        ("plain parameter holding a credential URL", setp("log-level", "value", "redis://default:pw@cache:6379")),
         ("token-named parameter as String",
          add("aws:ssm/parameter:Parameter", "api-token",
              lambda s: {"name": "/accunode/test/api-token", "type": "String", "value": "x"})),

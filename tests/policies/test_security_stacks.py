@@ -229,12 +229,12 @@ def add_resource(graph: ResourceGraph, type_: str, name: str, inputs: dict[str, 
     return resource
 
 
-def scheduled_task(graph: ResourceGraph, public_ip: bool = False, public_subnet: bool = False) -> None:
+def scheduled_task(graph: ResourceGraph, public_ip: bool = False, in_public_subnet: bool = False) -> None:
     """An EventBridge rule that runs the worker's task definition, networked like the worker service."""
     service = the(graph, "aws:ecs/service:Service", lambda r: "worker" in r.name)
     network = dict(service.inputs["networkConfiguration"], assignPublicIp=public_ip)
     deps = list(service.property_dependencies.get("networkConfiguration", []))
-    if public_subnet:
+    if in_public_subnet:
         subnet = public_subnet(graph)
         network["subnets"] = [subnet.outputs.get("id")]
         deps = [subnet.urn]
@@ -296,7 +296,7 @@ def env_connection_string(graph: ResourceGraph) -> None:
 NEXT_CHANGES: list[tuple[str, str, Callable[[ResourceGraph], None]]] = [
     ("ecs-service-no-public-ip", "scheduled task with a public IP", lambda g: scheduled_task(g, public_ip=True)),
     ("ecs-service-private-subnets", "scheduled task in a public subnet",
-     lambda g: scheduled_task(g, public_subnet=True)),
+     lambda g: scheduled_task(g, in_public_subnet=True)),
     ("ecs-exec-disabled-in-prod", "ECS Exec on the API", lambda g: set_both(
         the(g, "aws:ecs/service:Service"), "enableExecuteCommand", True)),
     ("ecs-container-drop-capabilities", "capabilities kept",

@@ -46,6 +46,9 @@ QUALIFIERS = {"VALUE", "B64", "BASE64", "RAW", "PLAIN", "PLAINTEXT", "CURRENT", 
 SECRET_NAMES = {"DATABASE_URL", "DB_URL", "REDIS_URL", "CACHE_URL", "BROKER_URL", "CELERY_BROKER_URL",
                 "CONNECTION_STRING", "SQLALCHEMY_DATABASE_URI", "DATABASE_URI", "MONGO_URL", "MONGODB_URI",
                 "AMQP_URL", "SENTRY_DSN"}
+# Two last words that name a connection string with its credentials (ANALYTICS_DATABASE_URL).
+SECRET_PAIRS = {("CONNECTION", "STRING"), ("DATABASE", "URL"), ("DATABASE", "URI"), ("DB", "URL"), ("DB", "URI"),
+                ("REDIS", "URL"), ("BROKER", "URL"), ("CACHE", "URL"), ("AMQP", "URL"), ("MONGODB", "URI")}
 SECRET_VALUE_PATTERNS = (
     re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),  # AWS access key id
     re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@", re.IGNORECASE),  # URL with [user]:password
@@ -76,7 +79,7 @@ def secret_looking_name(name: str) -> bool:
         words.pop()
     if not words:
         return False
-    if words[-1] in SECRET_WORDS:
+    if words[-1] in SECRET_WORDS or tuple(words[-2:]) in SECRET_PAIRS:
         return True
     return words[-1] == "KEY" and len(words) > 1 and words[-2] in SECRET_KEY_PREFIXES
 
