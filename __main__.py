@@ -7,6 +7,7 @@ import pulumi_aws as aws
 
 from accunode.settings import load_settings
 from accunode.specs.alarms import AlarmTargets, rollback_alarm_names
+from accunode.specs.iam import certificate_account_problem
 from accunode.specs.scaling import CpuScaling, QueueScaling
 from components.budget import Budget, BudgetArgs
 from components.cache import Cache, CacheArgs
@@ -25,14 +26,20 @@ from components.storage import Bucket, BucketArgs
 
 settings = load_settings()
 account_id = aws.get_caller_identity().account_id  # a plain invoke: ARNs stay known at preview
-zones = tuple(aws.get_availability_zones(state="available").names[: settings.az_count])
+if problem := certificate_account_problem(settings.certificate_arn, account_id):
+    raise pulumi.RunError(f"accunode:certificateArn: {problem}")
+# Regular zones only: an account opted into a Local Zone (us-east-1-bos-1a sorts first) must not get subnets there.
+regular_zones = [{"name": "opt-in-status", "values": ["opt-in-not-required"]}]
+zones = tuple(aws.get_availability_zones(state="available", filters=regular_zones).names[: settings.az_count])
 prefix, region, tags, prod = settings.name_prefix, settings.region, settings.cost_tags, settings.is_prod
 
 # ---- foundation: network, data tier, registry, app secrets -----------------------------------
 network = Network("network", NetworkArgs(
     name_prefix=prefix, vpc_cidr=settings.vpc_cidr, availability_zones=zones, nat_strategy=settings.nat_strategy,
-    account_id=account_id, region=region, flow_log_retention_days=settings.log_retention_days, tags=tags))
-groups = SecurityGroups("security-groups", SecurityGroupsArgs(vpc_id=network.vpc_id, name_prefix=prefix, tags=tags))
+    account_id=account_id, region=region, flow_log_retention_days=settings.log_retention_days,
+    retain_data_tier=prod, tags=tags))
+groups = SecurityGroups("security-groups", SecurityGroupsArgs(vpc_id=network.vpc_id, name_prefix=prefix,
+                                                              retain_data_group=prod, tags=tags))
 db = settings.database
 database = Database("database", DatabaseArgs(
     identifier=f"{prefix}-db", subnets=network.isolated, security_group_ids=[groups.data_id],
@@ -78,9 +85,7 @@ identity = Identity("identity", IdentityArgs(
     name_prefix=prefix, account_id=account_id, region=region, repository_name=registry.repository_name,
     log_group_names=[log_group_name(s) for s in services.values()], parameter_path=settings.ssm_path,
     bucket_name=models.bucket_name, queue_name=queue.name, cluster_name=prefix, service_names=list(services.values()),
-    github=GitHubDeploy(settings.github_repository, settings.deploy_branch,
-                        create_provider=settings.github_oidc_provider == "create")
-    if settings.github_repository else None,
+    github=GitHubDeploy(settings.github_repository, settings.deploy_branch) if settings.github_repository else None,
     tags=tags))
 monitoring = Monitoring("monitoring", MonitoringArgs(
     name_prefix=prefix, account_id=account_id, region=region, alert_email=settings.alert_email, tags=tags,
@@ -100,6 +105,12 @@ if settings.build_image:
         platform="linux/arm64" if settings.cpu_architecture == "arm64" else "linux/amd64")))
 
 
+# A service starts tasks only once its image's registry (and the image, when the program builds it), the
+# parameters it reads and the database and cache behind them exist. The first image is pushed between
+# `pulumi up --target` of the registry and the full `pulumi up` (docs/operations.md, deploy.yml).
+needs: list[pulumi.Resource] = [registry, *image, app_secrets, database, cache]
+
+
 def service_args(role: str, **kwargs: Any) -> FargateServiceArgs:
     size = getattr(settings, role)
     env = {"APP_ROLE": role, "ENVIRONMENT": settings.environment, "AWS_REGION": region,
@@ -116,12 +127,11 @@ def service_args(role: str, **kwargs: Any) -> FargateServiceArgs:
 api = FargateService("api", service_args(
     "api", security_group_ids=[groups.api_id], container_port=8000, target_group_arn=alb.target_group_arn,
     scaling=CpuScaling(settings.api.min_count, settings.api.max_count),
-    rollback_alarm_names=rollback_alarm_names(prefix)),
-    opts=pulumi.ResourceOptions(depends_on=[alb, monitoring, *image]))
+    rollback_alarm_names=rollback_alarm_names(prefix), starts_after=[*needs, alb, monitoring]))
 worker = FargateService("worker", service_args(
     "worker", security_group_ids=[groups.worker_id], spot=settings.worker.spot,
-    scaling=QueueScaling(queue.name, settings.worker.min_count, settings.worker.max_count)),
-    opts=pulumi.ResourceOptions(depends_on=[queue, *image]))
+    scaling=QueueScaling(queue.name, settings.worker.min_count, settings.worker.max_count),
+    starts_after=[*needs, queue]))
 Budget("budget", BudgetArgs(
     budget_name=f"{prefix}-monthly", monthly_limit_usd=settings.monthly_budget, cost_tag=("stack", settings.stack),
     alert_emails=[settings.alert_email] if settings.alert_email else [], tags=tags))

@@ -182,8 +182,8 @@ class StackSettings(_Model):
     alert_email: str | None = None
     github_repository: str | None = None
     deploy_branch: str = "prod"
-    # One OIDC provider per account: the first stack in an account creates it, the others use it.
-    github_oidc_provider: Literal["create", "existing"] = "create"
+    # One OIDC provider per account, created by the bootstrap project (bootstrap/); every stack reads it.
+    github_oidc_provider: Literal["existing"] = "existing"
     monthly_budget: float = Field(gt=0)
     owner: str | None = None
     tags: dict[str, str] = Field(default_factory=dict)
@@ -230,6 +230,14 @@ class StackSettings(_Model):
     def _repository(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"[A-Za-z0-9-]+/[A-Za-z0-9._-]+", value):
             raise ValueError(f"{value!r} is not a GitHub repository; expected owner/name without wildcards")
+        return value
+
+    @field_validator("github_oidc_provider", mode="before")
+    @classmethod
+    def _oidc_provider(cls, value: Any) -> Any:
+        if value == "create":
+            raise ValueError("'create' is not allowed: an account holds one GitHub OIDC provider, created by the "
+                             "bootstrap project (bootstrap/), and every stack reads it; allowed: existing")
         return value
 
     @field_validator("stack")

@@ -3,7 +3,8 @@
     venv/bin/python benchmarks/bench_cost.py [--runs 20]
 
 Prints the median and worst time of the capture and of the pricing alone, per stack and for the
-enterprise tier (the largest graph), and the pricing's peak Python memory. Figures, not a test.
+enterprise tier (the largest graph), the commitments view's median, and the pricing's peak Python
+memory. Figures, not a test.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
+from accunode.costs import load_price_book
+from accunode.costs.commitments import commitments
 from accunode.costs.stacks import estimate_graph
 from accunode.engine.capture import capture_stack
 
@@ -36,18 +39,21 @@ def main() -> None:
     args = parser.parse_args()
     capture_stack("prod", ROOT)  # warm imports, as a long-running process would be
     print(f"{'case':18} {'resources':>9} {'capture median':>15} {'price median':>13} {'price max':>10} "
-          f"{'price peak mem':>15} {'monthly':>10}")
+          f"{'commit median':>14} {'price peak mem':>15} {'monthly':>10}")
     for case, overrides in CASES.items():
         stack = case.split("@")[0]
         capture_median, _, graph = timed(lambda s=stack, o=overrides: capture_stack(s, ROOT, config_overrides=o),
                                          max(3, args.runs // 4))
         price_median, price_max, estimate = timed(lambda g=graph: estimate_graph(g), args.runs)
+        book = load_price_book(estimate.region)
+        commit_median, _, _ = timed(lambda e=estimate, b=book: commitments(e, b), args.runs)
         tracemalloc.start()
         estimate_graph(graph)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         print(f"{case:18} {len(graph):>9} {capture_median * 1000:>12.0f} ms {price_median * 1000:>10.1f} ms "
-              f"{price_max * 1000:>7.1f} ms {peak / 1024:>11.0f} KiB {estimate.total:>10.2f}")
+              f"{price_max * 1000:>7.1f} ms {commit_median * 1000:>11.2f} ms {peak / 1024:>11.0f} KiB "
+              f"{estimate.total:>10.2f}")
 
 
 if __name__ == "__main__":

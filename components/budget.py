@@ -4,6 +4,13 @@ The budget counts only costs carrying the stack's cost-allocation tag (``user:<k
 so several stacks in one account each get their own limit. AWS Budgets sees a tag only after it
 has been activated as a cost-allocation tag in the Billing console; until then such a budget
 reports zero, so activating ``stack`` (and ``project``) is part of setting up an account.
+
+What a tag filter cannot see: charges AWS bills without the resource's tags. For this platform
+those are the Container Insights custom metrics and its ECS-created performance log group, and the
+alarms Application Auto Scaling creates for target-tracking policies (about $19 of prod's
+estimate; ``accunode cost`` names them, and its JSON carries ``untaggedMonthlyCost``). Keep the limit above
+the tagged share of the estimate, or watch those charges with an account-level budget on the
+CloudWatch service.
 """
 
 from __future__ import annotations

@@ -2,6 +2,15 @@
 
 The master password is generated (a Pulumi secret in state, never in config). Log exports go to
 log groups created first, so they carry a retention instead of RDS's "never expire" default.
+
+Lifecycle: the final snapshot's name carries a random suffix that is renewed whenever the instance
+is replaced (its keepers are the inputs that force a replacement) or the stack is destroyed and
+created again, so no deletion meets an existing snapshot name (``DBSnapshotAlreadyExists``). The
+parameter group has a name prefix, not a name: a new major version creates the new family's group
+before the old one is deleted, and ``allow_major_version_upgrade`` lets RDS move to it. In prod
+the instance is protected, and it and everything it stands on (subnet group, parameter group, log
+groups) are kept on delete; the program retains the data security group and the VPC's isolated
+subnets the same way, so a destroy never fails on something the kept instance still uses.
 """
 
 from __future__ import annotations
@@ -34,6 +43,13 @@ def parameter_group_family(engine_version: str) -> str:
     return f"postgres{engine_version.split('.')[0]}"
 
 
+def replacement_keepers(args: DatabaseArgs) -> dict[str, str]:
+    """The instance inputs whose change replaces it (AWS cannot modify them in place): a new value
+    renews the final snapshot's suffix together with the replacement."""
+    return {"identifier": args.identifier, "engine": "postgres", "db_name": args.db_name, "username": args.username,
+            "kms_key": args.kms_key_arn or "aws/rds"}
+
+
 @dataclass(frozen=True)
 class DatabaseArgs:
     identifier: str
@@ -47,7 +63,8 @@ class DatabaseArgs:
     multi_az: bool
     backup_retention_days: int
     protect: bool
-    """Production: deletion protection, Pulumi protect and retain-on-delete."""
+    """Production: deletion protection and Pulumi protect on the instance; retain-on-delete on the
+    instance and what it stands on."""
     engine_version: str = "16"
     db_name: str = "accunode"
     username: str = "accunode"
@@ -98,12 +115,16 @@ class Database(pulumi.ComponentResource):
         def tags(label: str) -> dict[str, str]:
             return {**args.tags, "Name": label}
 
+        # What the instance stands on is kept with it in prod (deleting it would fail while the instance lives).
+        kept = ResourceOptions(parent=self, retain_on_delete=args.protect)
         password = random.RandomPassword(f"{name}-master-password", length=32, special=False, min_lower=1,
                                          min_upper=1, min_numeric=1, opts=ResourceOptions(parent=self))
+        snapshot_suffix = random.RandomId(f"{name}-final-snapshot-suffix", byte_length=4,
+                                          keepers=replacement_keepers(args), opts=ResourceOptions(parent=self))
         subnet_group = aws.rds.SubnetGroup(f"{name}-subnets", name=f"{identifier}-subnets",
                                            description=f"Isolated subnets of {identifier}",
                                            subnet_ids=list(args.subnets.ids), tags=tags(f"{identifier}-subnets"),
-                                           opts=ResourceOptions(parent=self))
+                                           opts=kept)
         family = parameter_group_family(args.engine_version)
         parameters = {
             "rds.force_ssl": "1",  # refuse unencrypted connections
@@ -114,15 +135,15 @@ class Database(pulumi.ComponentResource):
             "log_statement": "ddl",
         }
         parameter_group = aws.rds.ParameterGroup(
-            f"{name}-parameters", name=f"{identifier}-{family}", family=family,
+            f"{name}-parameters", name_prefix=f"{identifier}-{family}-", family=family,
             description=f"TLS-only PostgreSQL with connection and slow-query logging for {identifier}",
             parameters=[aws.rds.ParameterGroupParameterArgs(name=key, value=value, apply_method="pending-reboot")
                         for key, value in parameters.items()],
-            tags=tags(f"{identifier}-{family}"), opts=ResourceOptions(parent=self))
+            tags=tags(f"{identifier}-{family}"), opts=kept)
         log_groups = [
             aws.cloudwatch.LogGroup(f"{name}-{export}-logs", name=f"/aws/rds/instance/{identifier}/{export}",
                                     retention_in_days=args.log_retention_days, tags=tags(f"{identifier}-{export}"),
-                                    opts=ResourceOptions(parent=self))
+                                    opts=kept)
             for export in LOG_EXPORTS
         ]
         insights = performance_insights_supported(args.instance_class)
@@ -141,7 +162,7 @@ class Database(pulumi.ComponentResource):
             username=args.username,
             password=password.result,
             db_subnet_group_name=subnet_group.name,
-            parameter_group_name=parameter_group.name,
+            parameter_group_name=parameter_group.id,  # the id is the generated name
             vpc_security_group_ids=list(args.security_group_ids),
             publicly_accessible=False,
             multi_az=args.multi_az,
@@ -149,9 +170,10 @@ class Database(pulumi.ComponentResource):
             backup_window=BACKUP_WINDOW,
             maintenance_window=MAINTENANCE_WINDOW,
             auto_minor_version_upgrade=True,
+            allow_major_version_upgrade=True,  # engineVersion 16 -> 17 is a setting change, not a failed update
             deletion_protection=args.protect,
             skip_final_snapshot=False,
-            final_snapshot_identifier=f"{identifier}-final",
+            final_snapshot_identifier=snapshot_suffix.hex.apply(lambda suffix: f"{identifier}-final-{suffix}"),
             copy_tags_to_snapshot=True,
             delete_automated_backups=not args.protect,
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),

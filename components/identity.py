@@ -29,9 +29,6 @@ class GitHubDeploy:
     repository: str
     """``owner/name``, exactly."""
     branch: str
-    create_provider: bool = True
-    """Create the account's OIDC provider for token.actions.githubusercontent.com. There can be only one
-    per account, so when several stacks share an account exactly one of them creates it."""
 
 
 @dataclass(frozen=True)
@@ -74,13 +71,12 @@ class Identity(pulumi.ComponentResource):
         account, region, prefix = args.account_id, args.region, args.name_prefix
         child = ResourceOptions(parent=self)
 
-        def role(role: str, trust: dict, policy: dict, description: str,
-                 depends_on: Sequence[pulumi.Resource] = ()) -> aws.iam.Role:
+        def role(role: str, trust: dict, policy: dict, description: str) -> aws.iam.Role:
             role_name = f"{prefix}-{role}"
             created = aws.iam.Role(f"{name}-{role}", name=role_name, description=description,
                                    assume_role_policy=to_json(trust), max_session_duration=3600,
                                    tags={**args.tags, "Name": role_name},
-                                   opts=ResourceOptions(parent=self, depends_on=list(depends_on)))
+                                   opts=child)
             aws.iam.RolePolicy(f"{name}-{role}-policy", name=role_name, role=created.name, policy=to_json(policy),
                                opts=child)
             return created
@@ -88,11 +84,10 @@ class Identity(pulumi.ComponentResource):
         def arn_of(created: aws.iam.Role) -> Output[str]:
             return created.name.apply(lambda role_name: iam.role_arn(account, role_name))
 
-        ecs_trust = iam.ecs_tasks_trust_policy(account, region)
-        execution = role("task-execution", ecs_trust, iam.execution_role_policy(
+        execution = role("task-execution", iam.ecs_execution_trust_policy(), iam.execution_role_policy(
             account, region, args.repository_name, args.log_group_names, args.parameter_path),
             "ECS starts AccuNode tasks: pull the image, write logs, read the stack's parameters")
-        task = role("task", ecs_trust, iam.task_role_policy(
+        task = role("task", iam.ecs_tasks_trust_policy(account, region), iam.task_role_policy(
             account, region, args.bucket_name, args.parameter_path, args.queue_name),
             "The AccuNode app: its model bucket, its parameters and the work queue")
         self.execution_role_name, self.task_role_name = f"{prefix}-task-execution", f"{prefix}-task"
@@ -100,17 +95,14 @@ class Identity(pulumi.ComponentResource):
 
         self.deploy_role_arn = None
         if args.github:
-            provider: list[pulumi.Resource] = []
-            if args.github.create_provider:
-                provider.append(aws.iam.OpenIdConnectProvider(
-                    f"{name}-github-oidc", url=f"https://{iam.GITHUB_OIDC_HOST}", client_id_lists=[iam.GITHUB_AUDIENCE],
-                    tags={**args.tags, "Name": iam.GITHUB_OIDC_HOST}, opts=child))
+            # One provider per URL and account: read it (its ARN is derived from the URL), never create
+            # it here. On an account that was not bootstrapped, the read fails the first preview.
+            aws.iam.OpenIdConnectProvider.get(f"{name}-github-oidc", iam.oidc_provider_arn(account), opts=child)
             deploy = role("deploy", iam.github_trust_policy(account, args.github.repository, args.github.branch),
                           iam.deploy_role_policy(account, region, args.repository_name, args.cluster_name,
                                                  args.service_names,
                                                  [self.execution_role_name, self.task_role_name]),
-                          f"GitHub Actions deploys from {args.github.repository}@{args.github.branch}",
-                          depends_on=provider)
+                          f"GitHub Actions deploys from {args.github.repository}@{args.github.branch}")
             self.deploy_role_arn = arn_of(deploy)
 
         self.register_outputs({"executionRoleArn": self.execution_role_arn, "taskRoleArn": self.task_role_arn,

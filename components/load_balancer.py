@@ -30,7 +30,7 @@ LOG_PREFIX = "alb"
 @dataclass(frozen=True)
 class LoadBalancerArgs:
     name_prefix: str
-    """``accunode-<stack>``: the load balancer is ``<prefix>-alb``, the API target group ``<prefix>-api``."""
+    """``accunode-<stack>``: the load balancer is ``<prefix>-alb``; the API target group is tagged ``<prefix>-api``."""
     vpc_id: Input[str]
     subnets: SubnetSet
     security_group_ids: Sequence[Input[str]]
@@ -55,10 +55,9 @@ class LoadBalancerArgs:
             raise ValueError("a load balancer needs subnets in at least two availability zones")
         if not self.security_group_ids:
             raise ValueError("security_group_ids must name the load balancer's group")
-        for label in ("alb", "api"):
-            if len(f"{self.name_prefix}-{label}") > 32:
-                raise ValueError(f"{self.name_prefix}-{label} is longer than the 32 characters AWS allows for "
-                                 "load balancer and target group names; use a shorter stack name")
+        if len(f"{self.name_prefix}-alb") > 32:
+            raise ValueError(f"{self.name_prefix}-alb is longer than the 32 characters AWS allows for "
+                             "load balancer names; use a shorter stack name")
         if not self.health_check_path.startswith("/"):
             raise ValueError(f"health_check_path {self.health_check_path!r} must start with '/'")
         if not 0 <= self.deregistration_delay <= 3600:
@@ -95,7 +94,6 @@ class LoadBalancer(pulumi.ComponentResource):
     dns_name: Output[str]
     target_group_arn: Output[str]
     target_group_arn_suffix: Output[str]
-    target_group_name: str
     log_bucket_name: str
     web_acl_arn: Output[str] | None
 
@@ -120,8 +118,11 @@ class LoadBalancer(pulumi.ComponentResource):
             access_logs={"bucket": args.log_bucket_name, "prefix": LOG_PREFIX, "enabled": True},
             tags=tags(lb_name), opts=ResourceOptions(parent=self, depends_on=[logs]))
         tg_name = f"{prefix}-api"
+        # No explicit name: Pulumi auto-names it, so a replacing change creates the new group, moves the
+        # listener and the service to it, then deletes the old one. An explicit name would make the
+        # replacement delete-before-create of a group still in use by the listener (ResourceInUse).
         target_group = aws.lb.TargetGroup(
-            f"{name}-api", name=tg_name, port=args.app_port, protocol="HTTP", target_type="ip",
+            f"{name}-api", port=args.app_port, protocol="HTTP", target_type="ip",
             vpc_id=args.vpc_id, deregistration_delay=args.deregistration_delay,
             health_check={"enabled": True, "path": args.health_check_path, "protocol": "HTTP",
                           "port": "traffic-port", "matcher": "200", "interval": 30, "timeout": 5,
@@ -152,7 +153,6 @@ class LoadBalancer(pulumi.ComponentResource):
 
         self.arn, self.arn_suffix, self.dns_name = lb.arn, lb.arn_suffix, lb.dns_name
         self.target_group_arn, self.target_group_arn_suffix = target_group.arn, target_group.arn_suffix
-        self.target_group_name = tg_name
         self.log_bucket_name = args.log_bucket_name
         self.register_outputs({"arn": lb.arn, "dnsName": lb.dns_name, "targetGroupArn": target_group.arn,
                                "logBucketName": args.log_bucket_name})

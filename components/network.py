@@ -7,11 +7,10 @@ gateway endpoint). No subnet maps public IPs on launch; the ALB gets its address
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -19,6 +18,7 @@ from pulumi import Output, ResourceOptions
 
 from accunode.netplan import MAX_AZS, SubnetTier, plan_subnets
 from accunode.settings import LOG_RETENTION_DAYS
+from accunode.specs.iam import flow_logs_policy, flow_logs_trust_policy, log_group_arn, to_json
 
 NatStrategy = Literal["single", "per-az"]
 INTERNET = "0.0.0.0/0"
@@ -43,6 +43,8 @@ class NetworkArgs:
     account_id: str
     region: str
     flow_log_retention_days: int = 30
+    retain_data_tier: bool = False
+    """Production: the VPC and the isolated subnets are kept on delete with the database that lives in them."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -61,34 +63,6 @@ class NetworkArgs:
                              "retention period")
 
 
-def flow_logs_trust_policy(account_id: str, region: str) -> dict[str, Any]:
-    """Only the flow-logs service, acting for flow logs of this account and region, may assume the role."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-            "Condition": {
-                "StringEquals": {"aws:SourceAccount": account_id},
-                "ArnLike": {"aws:SourceArn": f"arn:aws:ec2:{region}:{account_id}:vpc-flow-log/*"},
-            },
-        }],
-    }
-
-
-def flow_logs_policy(log_group_arn: str) -> dict[str, Any]:
-    """Write access to the one flow-log group and its streams; nothing else."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-            "Resource": [log_group_arn, f"{log_group_arn}:*"],
-        }],
-    }
-
-
 class Network(pulumi.ComponentResource):
     vpc_id: Output[str]
     public: SubnetSet
@@ -104,11 +78,14 @@ class Network(pulumi.ComponentResource):
         def child(*depends_on: pulumi.Resource) -> ResourceOptions:
             return ResourceOptions(parent=self, depends_on=list(depends_on))
 
+        # A kept database keeps its ENIs in the isolated subnets: deleting them (or the VPC) would fail.
+        kept = ResourceOptions(parent=self, retain_on_delete=args.retain_data_tier)
+
         def tags(label: str) -> dict[str, str]:
             return {**args.tags, "Name": label}
 
         vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=args.vpc_cidr, enable_dns_support=True,
-                          enable_dns_hostnames=True, tags=tags(f"{prefix}-vpc"), opts=child())
+                          enable_dns_hostnames=True, tags=tags(f"{prefix}-vpc"), opts=kept)
         # Adopt the default group and strip its rules: nothing should use it, and if something
         # does by accident it gets no traffic.
         aws.ec2.DefaultSecurityGroup(f"{name}-default-sg", vpc_id=vpc.id, ingress=[], egress=[],
@@ -121,7 +98,7 @@ class Network(pulumi.ComponentResource):
             subnets[plan.tier].append(aws.ec2.Subnet(
                 f"{name}-{plan.tier}-{zone}", vpc_id=vpc.id, cidr_block=plan.cidr, availability_zone=zone,
                 map_public_ip_on_launch=False, tags={**tags(f"{prefix}-{plan.tier}-{zone}"), "tier": plan.tier},
-                opts=child()))
+                opts=kept if plan.tier == "isolated" else child()))
 
         public_rt = aws.ec2.RouteTable(f"{name}-public-rt", vpc_id=vpc.id, tags=tags(f"{prefix}-public"),
                                        opts=child())
@@ -161,20 +138,21 @@ class Network(pulumi.ComponentResource):
                             route_table_ids=[rt.id for rt in [*private_rts, isolated_rt]],
                             tags=tags(f"{prefix}-s3"), opts=child())
 
-        log_group = aws.cloudwatch.LogGroup(f"{name}-flow-logs", name=f"/aws/vpc/{prefix}/flow-logs",
+        flow_log_group = f"/aws/vpc/{prefix}/flow-logs"
+        log_group = aws.cloudwatch.LogGroup(f"{name}-flow-logs", name=flow_log_group,
                                             retention_in_days=args.flow_log_retention_days,
                                             tags=tags(f"{prefix}-flow-logs"), opts=child())
-        log_group_arn = log_group.name.apply(lambda n: f"arn:aws:logs:{args.region}:{args.account_id}:log-group:{n}")
+        group_arn = log_group_arn(args.account_id, args.region, flow_log_group)
         role = aws.iam.Role(f"{name}-flow-logs-role", name=f"{prefix}-vpc-flow-logs",
                             description="VPC flow logs delivery to CloudWatch Logs",
-                            assume_role_policy=json.dumps(flow_logs_trust_policy(args.account_id, args.region)),
+                            assume_role_policy=to_json(flow_logs_trust_policy(args.account_id, args.region)),
                             tags=tags(f"{prefix}-vpc-flow-logs"), opts=child())
         role_policy = aws.iam.RolePolicy(f"{name}-flow-logs-policy", role=role.name,
-                                         policy=log_group_arn.apply(lambda arn: json.dumps(flow_logs_policy(arn))),
+                                         policy=to_json(flow_logs_policy(group_arn)),
                                          opts=child())
         aws.ec2.FlowLog(f"{name}-flow-log", vpc_id=vpc.id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
-                        log_destination=log_group_arn, iam_role_arn=role.arn, max_aggregation_interval=600,
-                        tags=tags(f"{prefix}-flow-log"), opts=child(role_policy))
+                        log_destination=group_arn, iam_role_arn=role.arn, max_aggregation_interval=600,
+                        tags=tags(f"{prefix}-flow-log"), opts=child(role_policy, log_group))
 
         self.vpc_id = vpc.id
         self.public, self.private, self.isolated = (

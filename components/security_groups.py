@@ -26,10 +26,12 @@ class SecurityGroupsArgs:
     app_port: int = 8000
     postgres_port: int = 5432
     redis_port: int = 6379
+    retain_data_group: bool = False
+    """Production: the data tier's group is protected and kept on delete with the database that uses it."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not re.fullmatch(r"[a-z][a-z0-9-]{0,40}", self.name_prefix):
+        if not re.fullmatch(r"[a-z][a-z0-9-]{0,40}", self.name_prefix):  # leaves room for -<role>-<26 chars>
             raise ValueError(f"name_prefix {self.name_prefix!r} must be lowercase letters, digits and '-'")
         ports = {"app_port": self.app_port, "postgres_port": self.postgres_port, "redis_port": self.redis_port}
         for key, port in ports.items():
@@ -49,16 +51,20 @@ class SecurityGroups(pulumi.ComponentResource):
         super().__init__("accunode:network:SecurityGroups", name, None, opts)
         prefix = args.name_prefix
 
-        def group(role: str, description: str) -> aws.ec2.SecurityGroup:
-            return aws.ec2.SecurityGroup(f"{name}-{role}", name=f"{prefix}-{role}-sg", description=description,
+        def group(role: str, description: str, retain: bool = False) -> aws.ec2.SecurityGroup:
+            # A name prefix, not a name: a replacing change (a new description) then creates the new
+            # group before deleting the old one, which ENIs, the ALB, RDS or Redis still use
+            # (an explicit name makes it delete-before-replace: DependencyViolation).
+            return aws.ec2.SecurityGroup(f"{name}-{role}", name_prefix=f"{prefix}-{role}-", description=description,
                                          vpc_id=args.vpc_id, revoke_rules_on_delete=True,
                                          tags={**args.tags, "Name": f"{prefix}-{role}-sg"},
-                                         opts=ResourceOptions(parent=self))
+                                         opts=ResourceOptions(parent=self, protect=retain, retain_on_delete=retain))
 
         alb = group("alb", "AccuNode load balancer: HTTP/HTTPS from the internet")
         api = group("api", "AccuNode API tasks: app port from the load balancer only")
         worker = group("worker", "AccuNode worker tasks: no inbound traffic")
-        data = group("data", "AccuNode PostgreSQL and Redis: database ports from the API and worker only")
+        data = group("data", "AccuNode PostgreSQL and Redis: database ports from the API and worker only",
+                     retain=args.retain_data_group)
 
         def allow(rule: str, kind: type, target: aws.ec2.SecurityGroup, port: int, description: str, *,
                   peer: aws.ec2.SecurityGroup | None = None, cidr: str | None = None) -> None:

@@ -63,6 +63,10 @@ class FargateServiceArgs:
     rollback_alarm_names: Sequence[str] = ()
     log_retention_days: int = 30
     health_check_grace_seconds: int = 60
+    starts_after: Sequence[pulumi.Resource] = ()
+    """What must exist before the ECS service starts tasks: the image (or its registry), the SSM
+    parameters in ``secrets`` and what they point at (database, cache), the listener, the rollback
+    alarms. The task definition names them by plain strings, which create no dependency."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -138,7 +142,7 @@ class FargateService(pulumi.ComponentResource):
             if args.rollback_alarm_names else None,
             deployment_minimum_healthy_percent=100, deployment_maximum_percent=200,
             enable_ecs_managed_tags=True, propagate_tags="SERVICE", enable_execute_command=False, tags=tags,
-            opts=ResourceOptions(parent=self, depends_on=[logs],
+            opts=ResourceOptions(parent=self, depends_on=[logs, *args.starts_after],
                                  ignore_changes=["desiredCount"] if args.scaling else None))
         if args.scaling:
             self._scale(name, args, args.scaling, service)

@@ -200,14 +200,13 @@ def test_spot_with_arm64_is_rejected_naming_both_keys() -> None:
         validate_settings("d", {"environment": "dev", "cpuArchitecture": "arm64", "worker": {"spot": True}})
 
 
-def test_a_second_stack_in_an_account_can_reuse_the_github_oidc_provider() -> None:
+def test_stacks_read_the_accounts_github_oidc_provider_and_never_create_it() -> None:
     from tests.conftest import captured
 
-    shared = captured("dev", **{"accunode:githubOidcProvider": "existing"})
-    assert shared.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
-    assert captured("dev").of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") != []
-    with pytest.raises(SettingsError, match=r"accunode:githubOidcProvider: Input should be 'create' or 'existing'"):
-        validate_settings("d", {"environment": "dev", "githubOidcProvider": "maybe"})
+    assert captured("dev").of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
+    with pytest.raises(SettingsError, match=r"accunode:githubOidcProvider: 'create' is not allowed: .*bootstrap/"):
+        validate_settings("d", {"environment": "dev", "githubOidcProvider": "create"})
+    assert validate_settings("d", {"environment": "dev", "githubOidcProvider": "existing"})
 
 
 def test_a_certificate_needs_the_hostname_it_covers() -> None:

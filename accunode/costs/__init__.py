@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from accunode.costs.model import CostLine, Estimate, Item, estimate, items_from_graph
-from accunode.costs.pricebook import PriceBook, load_price_book
+from accunode.costs.pricebook import PriceBook, load_price_book, price_book_or_empty
 from accunode.costs.usage import TIER_USAGE, UsageProfile, usage_for
 
 if TYPE_CHECKING:  # accunode.settings imports accunode.costs.usage
@@ -20,8 +20,9 @@ __all__ = ["TIER_USAGE", "CostLine", "Estimate", "Item", "PriceBook", "UsageProf
 
 def estimate_items(items: list[Item], *, stack: str, tier: str, region: str = "us-east-1",
                    usage_overrides: dict[str, float] | None = None) -> Estimate:
-    """Price resources with the tier's usage profile (and the stack's overrides)."""
-    return estimate(items, load_price_book(region), usage_for(tier, usage_overrides), stack=stack, tier=tier)
+    """Price resources with the tier's usage profile (and the stack's overrides). A region without a price
+    book gives an estimate whose ``problem`` says so and lists every priced resource as unpriced."""
+    return estimate(items, price_book_or_empty(region), usage_for(tier, usage_overrides), stack=stack, tier=tier)
 
 
 def estimate_for(items: list[Any], settings: StackSettings) -> Estimate:

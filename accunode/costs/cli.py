@@ -14,7 +14,8 @@ def register(subparsers: Any) -> None:
         "cost", help="price a stack (or every tier) line by line",
         description="Monthly cost of a stack, line by line, from the price book and the tier's usage profile.",
         epilog="examples:\n  accunode cost --stack prod\n  accunode cost --all-tiers --chart tiers.png\n"
-               "  accunode cost diff --base dev --head prod --format markdown",
+               "  accunode cost diff --base dev --head prod --format markdown\n"
+               "  accunode cost --stack prod --against cost-and-usage.json",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     cost.add_argument("--stack", default="prod", help="stack to price (Pulumi.<stack>.yaml), or a tier name")
     cost.add_argument("--all-tiers", action="store_true",
@@ -22,6 +23,8 @@ def register(subparsers: Any) -> None:
     _output_options(cost)
     cost.add_argument("--chart", metavar="FILE.png", help="write stacked bars by tier (or variant) and category")
     cost.add_argument("--no-alternatives", action="store_true", help="skip the cheaper-configuration section")
+    cost.add_argument("--against", metavar="FILE", help="compare with a Cost Explorer export grouped by SERVICE "
+                      "(`aws ce get-cost-and-usage ... --group-by Type=DIMENSION,Key=SERVICE` JSON, or CSV)")
     cost.set_defaults(handler=_cost)
     actions = cost.add_subparsers(dest="cost_command", metavar="diff")
     diff = actions.add_parser("diff", help="what changes between two stacks or tiers, and by how much")
@@ -59,13 +62,14 @@ def _emit(args: argparse.Namespace, table: Any, markdown: str, data: dict[str, A
 
 def _cost(args: argparse.Namespace) -> int:
     from accunode.costs import report
+    from accunode.costs.bill import BillError, compare_bill
     from accunode.costs.stacks import Target, capture_target, cheaper_variants, estimate_graph, estimate_target
     from accunode.engine.capture import CaptureError
     from accunode.settings import TIERS
 
     try:
         if args.all_tiers:
-            tiers = {tier: estimate_target(Target.parse(tier)) for tier in TIERS if tier != "light"}
+            tiers = {tier: estimate_target(Target.parse(tier)) for tier in TIERS}
             if args.chart:
                 _chart(args.chart, tiers, documented=True)
             _emit(args, lambda console: report.print_tiers(console, tiers), report.tiers_markdown(tiers),
@@ -75,8 +79,14 @@ def _cost(args: argparse.Namespace) -> int:
         graph = capture_target(target)
         estimate = estimate_graph(graph)
         estimate.stack = target.label
-        alternatives = [] if args.no_alternatives else cheaper_variants(graph, base_overrides=target.overrides)
-    except (CaptureError, ValueError) as error:
+        if args.against:
+            bill = compare_bill(estimate, Path(args.against))
+            _emit(args, lambda console: report.print_bill(console, estimate, bill),
+                  report.bill_markdown(estimate, bill), {"stack": estimate.stack, "bill": bill.to_dict()})
+            return 0
+        alternatives = [] if args.no_alternatives or estimate.problem else \
+            cheaper_variants(graph, base_overrides=target.overrides)
+    except (CaptureError, ValueError, BillError) as error:
         return _fail(str(error))
     if args.chart:
         _chart(args.chart, {estimate.stack: estimate, **{label: alt for label, alt in alternatives}})

@@ -87,11 +87,26 @@ def compare(tier: str, ours: Estimate) -> list[Row]:
     return rows
 
 
-def cicd_rows(rate: float) -> list[tuple[int, int, float, float]]:
-    """The document's GitHub Actions scenarios: (deployments, minutes, stated cost, our cost)."""
+@dataclass(frozen=True)
+class CicdRow:
+    label: str
+    deployments: float
+    minutes: float
+    document: float | None
+    ours: float
+
+
+def cicd_rows(rate: float, free_minutes: float, deployments: float, minutes_per_deployment: float) -> list[CicdRow]:
+    """GitHub Actions minutes: this stack's usage (deployments x minutes each), then the document's scenarios,
+    at the price book's rate after the plan's free minutes."""
     data = document_tiers()["cicd"]
-    rows = []
-    for deployments, stated in zip(data["scenarios"], data["stated"], strict=True):
-        minutes = deployments * data["minutes_per_deployment"]
-        rows.append((deployments, minutes, float(stated), round(max(minutes - data["free_minutes"], 0) * rate, 2)))
+
+    def cost(minutes: float) -> float:
+        return round(max(minutes - free_minutes, 0) * rate, 2)
+
+    rows = [CicdRow("this stack (usage profile)", deployments, deployments * minutes_per_deployment, None,
+                    cost(deployments * minutes_per_deployment))]
+    for scenario, stated in zip(data["scenarios"], data["stated"], strict=True):
+        minutes = scenario * data["minutes_per_deployment"]
+        rows.append(CicdRow("the document's scenario", scenario, minutes, float(stated), cost(minutes)))
     return rows

@@ -6,20 +6,29 @@ captured graph by ``items_from_graph`` or from a stack policy's resources by the
 
 Every AWS resource type the program creates either maps to cost lines (fixed, or usage-based
 with the usage named) or to an explicit zero with its reason (``FREE``). Anything else is listed
-as unpriced, never silently counted as $0. Autoscaled services give a min–expected–max range.
+as unpriced, never silently counted as $0. Autoscaled services give a min–expected–max range, the
+expected count derived from the usage profile's load (``_Pricer._expected_tasks``). A region without
+a price book prices nothing and says so (``Estimate.problem``).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from accunode.costs import insights
 from accunode.costs.pricebook import PriceBook
 from accunode.costs.usage import UsageProfile
 from accunode.engine.graph import Resource, is_unknown
+from accunode.specs.scaling import QueueScaling
+
+SECONDS_PER_DAY = 86_400
+DEFAULT_TARGET_PERCENT = 70.0
+KMS_AVERAGE_YEARS = 3  # the key-version charge is shown as its average over a key's first three years
 
 # Types that cost nothing by themselves, and why.
 FREE: dict[str, str] = {
@@ -38,11 +47,9 @@ FREE: dict[str, str] = {
     "aws:iam/role:Role": "IAM is free", "aws:iam/rolePolicy:RolePolicy": "IAM is free",
     "aws:iam/policy:Policy": "IAM is free", "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "IAM is free",
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": "IAM is free",
-    "aws:ecs/cluster:Cluster": "a Fargate cluster is free (tasks are priced on their service)",
     "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": "capacity provider settings are free",
     "aws:ecs/taskDefinition:TaskDefinition": "priced on the service that runs it",
     "aws:appautoscaling/target:Target": "Application Auto Scaling is free; the extra tasks are priced on the service",
-    "aws:appautoscaling/policy:Policy": "Application Auto Scaling is free (its alarms are priced as alarms)",
     "aws:lb/listener:Listener": "listeners are part of the load balancer's price",
     "aws:lb/targetGroup:TargetGroup": "target groups are part of the load balancer's price",
     "aws:rds/subnetGroup:SubnetGroup": "DB subnet groups are free",
@@ -63,7 +70,14 @@ FREE: dict[str, str] = {
     "aws:budgets/budget:Budget": "the first two budgets of an account are free",
     "aws:wafv2/webAclAssociation:WebAclAssociation": "associations are free",
     "random:index/randomPassword:RandomPassword": "not an AWS resource",
+    "random:index/randomId:RandomId": "not an AWS resource",
 }
+# Lines whose charges carry no cost-allocation tag, so a tag-filtered AWS Budget (``stack=<stack>``) never
+# sees them: Container Insights bills custom metrics and an ECS-created log group, Application Auto Scaling
+# creates its target-tracking alarms itself. (resource type, SKU prefix)
+UNTAGGED: tuple[tuple[str, str], ...] = (
+    ("aws:ecs/cluster:Cluster", "cloudwatch.custom_metric_month"), ("aws:ecs/cluster:Cluster", "logs."),
+    ("aws:appautoscaling/policy:Policy", "cloudwatch.alarm_metric"))
 CATEGORIES = ("compute", "database", "cache", "load balancer", "network", "registry", "logs and monitoring",
               "data transfer", "waf", "storage", "queue", "other")
 
@@ -128,6 +142,10 @@ class Estimate:
     free: list[FreeResource] = field(default_factory=list)
     unpriced: list[tuple[str, str]] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
+    usage_profile: Mapping[str, float] = field(default_factory=dict)
+    """The usage profile the estimate assumed (snake_case field names)."""
+    problem: str = ""
+    """Why nothing could be priced (e.g. no price book for the region), else ''."""
 
     @property
     def total(self) -> float:
@@ -149,6 +167,16 @@ class Estimate:
     def usage(self) -> float:
         return round(sum(line.monthly for line in self.lines if line.usage_based), 2)
 
+    @property
+    def untagged_lines(self) -> list[CostLine]:
+        return [line for line in self.lines
+                if any(line.resource_type == type_ and line.sku.startswith(sku) for type_, sku in UNTAGGED)]
+
+    @property
+    def untagged(self) -> float:
+        """What a budget filtered on the stack's tag cannot see of this estimate."""
+        return round(sum(line.monthly for line in self.untagged_lines), 2)
+
     def by(self, key: str) -> dict[str, float]:
         totals: dict[str, float] = defaultdict(float)
         for line in self.lines:
@@ -164,6 +192,7 @@ class Estimate:
             "priceBookVersion": self.price_book_version,
             "totalMonthlyCost": self.total, "minMonthlyCost": self.total_min, "maxMonthlyCost": self.total_max,
             "fixedMonthlyCost": self.fixed, "usageMonthlyCost": self.usage,
+            "untaggedMonthlyCost": self.untagged,
             "byComponent": self.by("component"), "byCategory": self.by("category"),
             "lines": [{"component": x.component, "resource": x.resource, "resourceType": x.resource_type,
                        "item": x.item, "category": x.category, "unit": x.unit, "unitPrice": x.unit_price,
@@ -175,6 +204,7 @@ class Estimate:
                       "reason": f.reason} for f in self.free],
             "unpriced": [{"resource": name, "resourceType": type_} for type_, name in self.unpriced],
             "assumptions": self.assumptions,
+            **({"problem": self.problem} if self.problem else {}),
         }
 
 
@@ -197,6 +227,12 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) and not is_unknown(value) else ""
 
 
+def _short_name(item: Item, component: str) -> str:
+    """The resource's Pulumi name without its component's prefix (``monitoring-rds-connections-high`` ->
+    ``rds-connections-high``): it names the resource and is the same in every stack, so diffs line up."""
+    return item.name.removeprefix(f"{component}-") or item.name
+
+
 class _Pricer:
     def __init__(self, items: Sequence[Item], book: PriceBook, usage: UsageProfile):
         # URN order: the SDK registers resources from a thread pool, so arrival order varies by run.
@@ -208,6 +244,15 @@ class _Pricer:
         self.lines: list[CostLine] = []
         self.free: list[FreeResource] = []
         self.unpriced: list[tuple[str, str]] = []
+        self.names: dict[int, str] = {}
+
+    def named_lines(self) -> list[CostLine]:
+        """The lines, each repeated item (two log groups, ten alarms) suffixed with its resource's name."""
+        counts: dict[tuple[str, str], int] = defaultdict(int)
+        for line in self.lines:
+            counts[(line.component, line.item)] += 1
+        return [replace(line, item=f"{line.item}: {self.names[index]}")
+                if counts[(line.component, line.item)] > 1 else line for index, line in enumerate(self.lines)]
 
     def component(self, item: Item) -> str:
         """The name of the nearest ``accunode:*`` component above the resource."""
@@ -221,7 +266,12 @@ class _Pricer:
     def line(self, item: Item, label: str, category: str, sku: str, quantity: float, *, usage_based: bool = False,
              quantity_min: float | None = None, quantity_max: float | None = None, note: str = "",
              unit_price: float | None = None, component: str | None = None) -> None:
+        if sku not in self.book:
+            if (item.type, item.name) not in self.unpriced:
+                self.unpriced.append((item.type, item.name))
+            return
         price = self.book[sku]
+        self.names[len(self.lines)] = _short_name(item, component or self.component(item))
         self.lines.append(CostLine(
             component=component or self.component(item), resource=item.name, resource_type=item.type, item=label,
             category=category, unit=price.unit, unit_price=price.price if unit_price is None else unit_price,
@@ -252,7 +302,9 @@ class _Pricer:
             "aws:ssm/parameter:Parameter": self.parameter,
             "aws:wafv2/webAcl:WebAcl": self.web_acl,
             "aws:s3/bucket:Bucket": self.bucket, "aws:s3/bucketV2:BucketV2": self.bucket,
-            "aws:kms/key:Key": lambda i: self.line(i, "Customer managed key", "other", "kms.key_month", 1),
+            "aws:kms/key:Key": self.kms_key,
+            "aws:ecs/cluster:Cluster": self.cluster,
+            "aws:appautoscaling/policy:Policy": self.scaling_policy,
             "aws:secretsmanager/secret:Secret": lambda i: self.line(
                 i, "Secret", "other", "secretsmanager.secret_month", 1),
             "aws:ec2/vpcEndpoint:VpcEndpoint": self.vpc_endpoint,
@@ -278,20 +330,67 @@ class _Pricer:
         platform = task.props.get("runtimePlatform")
         arch = _text(platform.get("cpuArchitecture")) if isinstance(platform, Mapping) else ""
         arch = "arm64" if arch.upper() == "ARM64" else "x86_64"
-        desired = _number(item.props.get("desiredCount"), 1)
-        low, high = self._scaling_range(item, desired)
+        low, expected, high, why = self._task_counts(item)
         spot = self._spot_share(item)
-        factor = 1 - spot + spot * self.book.rate("fargate.spot_factor")
-        note = f"{low:g}-{high:g} tasks (expected {desired:g})" if (low, high) != (desired, desired) \
-            else f"{desired:g} task{'s' if desired != 1 else ''}"
+        spot_factor = self.book.rate("fargate.spot_factor") if "fargate.spot_factor" in self.book else 1.0
+        factor = 1 - spot + spot * spot_factor
+        note = f"{low:g}-{high:g} tasks (expected {expected:g}: {why})" if why \
+            else f"{expected:g} task{'s' if expected != 1 else ''}"
         if spot:
-            note += f", {spot:.0%} on Fargate Spot (x{self.book.rate('fargate.spot_factor'):g} of on-demand)"
+            note += f", {spot:.0%} on Fargate Spot (x{spot_factor:g} of on-demand)"
         for label, sku, size in (("Fargate vCPU", f"fargate.vcpu_hour.{arch}", vcpu),
                                  ("Fargate memory", f"fargate.gb_hour.{arch}", memory_gb)):
             per_task = size * self.hours
+            rate = self.book.rate(sku) if sku in self.book else 0.0
             self.line(item, f"{label} ({size:g} {'vCPU' if 'vcpu' in sku else 'GB'}, {arch})", "compute", sku,
-                      per_task * desired, quantity_min=per_task * low, quantity_max=per_task * high, note=note,
-                      unit_price=self.book.rate(sku) * factor)
+                      per_task * expected, quantity_min=per_task * low, quantity_max=per_task * high, note=note,
+                      unit_price=rate * factor)
+
+    def _task_counts(self, service: Item) -> tuple[float, float, float, str]:
+        """(min, expected, max, how expected was derived); a service without autoscaling runs desiredCount."""
+        desired = _number(service.props.get("desiredCount"), 1)
+        low, high = self._scaling_range(service, desired)
+        if (low, high) == (desired, desired):
+            return desired, desired, desired, ""
+        task = self._task_definition(service)
+        vcpu = _number(task.props.get("cpu")) / 1024 if task is not None else 0.0
+        expected, why = self._expected_tasks(service, vcpu, low, high)
+        return low, expected, high, why
+
+    def _expected_tasks(self, service: Item, vcpu: float, low: float, high: float) -> tuple[float, str]:
+        """The task count autoscaling settles at for the tier's average load, between min and max.
+
+        A service behind the load balancer scales on CPU (target tracking): it needs the average vCPU
+        demand (requests/day x vCPU-seconds per request / 86 400) at the policy's target utilisation.
+        A queue worker scales on queue depth: by Little's law it keeps jobs/day x seconds per job / 86 400
+        tasks busy, and the step policy adds a task for every ``scale_out_above`` waiting messages.
+        """
+        usage = self.usage
+        balancers = service.props.get("loadBalancers")
+        if isinstance(balancers, list) and balancers:
+            target = self._target_percent(service) / 100
+            demand = usage.requests_per_day * usage.cpu_seconds_per_request / SECONDS_PER_DAY
+            needed = math.ceil(demand / (vcpu * target) - 1e-9) if vcpu and target else 0
+            why = (f"{usage.requests_per_day:g} requests/day x {usage.cpu_seconds_per_request:g} vCPU-s = "
+                   f"{demand:.3g} vCPU at a {target:.0%} CPU target")
+        else:
+            busy = usage.requests_per_day * usage.jobs_per_request * usage.seconds_per_job / SECONDS_PER_DAY
+            backlog = usage.queue_depth / QueueScaling.scale_out_above
+            needed = max(busy, backlog)
+            if low > 0:
+                needed = math.ceil(needed - 1e-9)
+            why = (f"{usage.requests_per_day * usage.jobs_per_request:g} jobs/day x {usage.seconds_per_job:g} s = "
+                   f"{busy:.3g} busy tasks, queue depth {usage.queue_depth:g}")
+        return min(max(needed, low), high), why
+
+    def _target_percent(self, service: Item) -> float:
+        name = _text(service.props.get("name"))
+        for policy in self.of_type("aws:appautoscaling/policy:Policy"):
+            config = policy.props.get("targetTrackingScalingPolicyConfiguration")
+            if name and _text(policy.props.get("resourceId")).endswith(f"/{name}") and isinstance(config, Mapping):
+                value = _number(config.get("targetValue"), DEFAULT_TARGET_PERCENT)
+                return value if 0 < value <= 100 else DEFAULT_TARGET_PERCENT
+        return DEFAULT_TARGET_PERCENT
 
     def _task_definition(self, service: Item) -> Item | None:
         for urn in service.property_dependencies.get("taskDefinition", ()):
@@ -395,12 +494,64 @@ class _Pricer:
                   note=f"{stored:.3g} GB kept ({retention:g}-day retention)" if retention
                   else "no retention: a year of logs assumed, and growing")
 
+    def cluster(self, item: Item) -> None:
+        """Container Insights: its metrics are custom metrics, its performance events are ingested logs."""
+        settings = item.props.get("settings")
+        enabled = isinstance(settings, list) and any(
+            isinstance(entry, Mapping) and entry.get("name") == "containerInsights"
+            and entry.get("value") in ("enabled", "enhanced") for entry in settings)
+        if not enabled:
+            self.free.append(FreeResource(self.component(item), item.name, item.type,
+                                          "a Fargate cluster without Container Insights is free"))
+            return
+        name = _text(item.props.get("name"))
+        services = [s for s in self.of_type("aws:ecs/service:Service")
+                    if not name or _text(s.props.get("cluster")) in ("", name)
+                    or item.urn in s.property_dependencies.get("cluster", ())]
+        families = {_text(t.props.get("family")) or t.name for s in services
+                    if (t := self._task_definition(s)) is not None}
+        metrics = insights.metric_count(len(services), len(families))
+        self.line(item, f"Container Insights metrics x{metrics}", "logs and monitoring",
+                  "cloudwatch.custom_metric_month", metrics,
+                  note=f"custom metrics: ECS/ContainerInsights for 1 cluster, {len(services)} services, "
+                       f"{len(families)} task families (accunode/costs/insights.py)")
+        counts = [self._task_counts(service)[:3] for service in services]
+        low, expected, high = (sum(c[i] for c in counts) for i in range(3))
+        gb = [insights.performance_log_gb(tasks, 1, len(services)) for tasks in (expected, low, high)]
+        self.line(item, "Container Insights performance logs", "logs and monitoring", "logs.ingest_gb", gb[0],
+                  quantity_min=gb[1], quantity_max=gb[2], usage_based=True,
+                  note=f"{gb[0]:.3g} GB/month: one task, container, service and cluster event a minute "
+                       f"for {expected:g} tasks (AWS's example event sizes)")
+        stored = gb[0] * insights.PERFORMANCE_LOG_RETENTION_DAYS / 30
+        self.line(item, "Container Insights performance log storage", "logs and monitoring", "logs.storage_gb_month",
+                  stored, usage_based=True, note="kept 1 day (the retention Container Insights sets)")
+
+    def scaling_policy(self, item: Item) -> None:
+        if _text(item.props.get("policyType")) != "TargetTrackingScaling":
+            self.free.append(FreeResource(self.component(item), item.name, item.type,
+                                          "step scaling policies are free (their alarms are in the stack)"))
+            return
+        self.line(item, "Target-tracking alarms x2 (created by AWS)", "logs and monitoring",
+                  "cloudwatch.alarm_metric", 2,
+                  note="Application Auto Scaling creates a high and a low alarm for each target-tracking policy")
+
+    def kms_key(self, item: Item) -> None:
+        self.line(item, "Customer managed key", "other", "kms.key_month", 1)
+        if item.props.get("enableKeyRotation") is not True:
+            return
+        period = _number(item.props.get("rotationPeriodInDays"), 365) or 365
+        horizon = KMS_AVERAGE_YEARS * 365
+        average = sum(max(horizon - k * period, 0) for k in (1, 2)) / horizon  # two billed rotations at most
+        self.line(item, "Rotated key versions", "other", "kms.key_version_month", average, quantity_min=0,
+                  quantity_max=2, note=f"rotation every {period:g} days: $0 until the first rotation, then $1 and "
+                  f"from the second $2 a month; {average:.3g} is the average over {KMS_AVERAGE_YEARS} years")
+
     def alarm(self, item: Item) -> None:
         queries = item.props.get("metricQueries")
         metrics = sum(1 for q in queries if isinstance(q, Mapping) and q.get("metric")) \
             if isinstance(queries, list) and queries else 1
-        self.line(item, f"Alarm ({metrics} metric{'s' if metrics != 1 else ''})", "logs and monitoring",
-                  "cloudwatch.alarm_metric", metrics)
+        label = f"Alarm {_short_name(item, self.component(item))} ({metrics} metric{'s' if metrics != 1 else ''})"
+        self.line(item, label, "logs and monitoring", "cloudwatch.alarm_metric", metrics)
 
     def queue(self, item: Item) -> None:
         name = _text(item.props.get("name"))
@@ -446,7 +597,7 @@ class _Pricer:
         load_balancers = self.of_type("aws:lb/loadBalancer:LoadBalancer")
         if not load_balancers:
             return
-        free_gb = self.book.rate("transfer.free_gb")
+        free_gb = self.book.rate("transfer.free_gb") if "transfer.free_gb" in self.book else 0.0
         billable = max(self.usage.transfer_out_gb - free_gb, 0)
         self.line(load_balancers[0], "Data transfer out to the internet", "data transfer",
                   "transfer.out_gb.first_10tb", billable, usage_based=True,
@@ -459,12 +610,13 @@ def estimate(items: Sequence[Item], book: PriceBook, usage: UsageProfile, *, sta
     pricer = _Pricer(items, book, usage)
     pricer.price()
     return Estimate(
-        stack=stack, tier=tier, region=book.region, price_book_version=book.version, lines=pricer.lines,
-        free=pricer.free, unpriced=pricer.unpriced,
+        stack=stack, tier=tier, region=book.region, price_book_version=book.version, lines=pricer.named_lines(),
+        free=pricer.free, unpriced=pricer.unpriced, problem=book.missing, usage_profile=usage.model_dump(),
         assumptions=[
             f"on-demand {book.region} prices, {book.hours_per_month:g} hours a month (price book {book.version})",
             "account-wide free tiers (5 GB logs, 10 alarms, 3 dashboards, 1 M SQS requests) are not subtracted; "
-            f"the {book.rate('transfer.free_gb'):g} GB transfer-out allowance is",
+            f"the {book.rate('transfer.free_gb'):g} GB transfer-out allowance is" if "transfer.free_gb" in book
+            else "the transfer-out allowance is",
             f"usage profile: {json.dumps(usage.model_dump(by_alias=True))}",
         ],
     )

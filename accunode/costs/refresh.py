@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -113,5 +113,7 @@ def refresh(current: PriceBook, client: Any, region: str,
     document = {"region": region, "currency": "USD", "version": today, "hours_per_month": current.hours_per_month,
                 "source": f"AWS Price List Query API, refreshed {today}; SKUs without a query kept from "
                           f"price book {current.version}",
-                "prices": dict(sorted(prices.items()))}
+                "prices": dict(sorted(prices.items())),
+                # commitment rates have no Price List query here yet: kept as they were, with their dates
+                "commitments": [{k: v for k, v in asdict(c).items() if v != ""} for c in current.commitments]}
     return document, missing

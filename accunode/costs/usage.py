@@ -28,6 +28,11 @@ class UsageProfile(BaseModel):
     log_bucket_gb: float = Field(ge=0, description="GB of ALB access logs kept (7-day expiry)")
     deployments_per_month: float = Field(ge=0, description="GitHub Actions deployments/month")
     minutes_per_deployment: float = Field(ge=0, description="GitHub Actions minutes per deployment")
+    cpu_seconds_per_request: float = Field(
+        default=1.0, ge=0, description="vCPU-seconds of API work per request (sets the expected API task count)")
+    jobs_per_request: float = Field(default=1.0, ge=0, description="queue jobs each API request enqueues")
+    seconds_per_job: float = Field(default=30.0, ge=0, description="task-seconds a worker spends on one job")
+    queue_depth: float = Field(default=0.0, ge=0, description="average visible messages in the work queue")
 
     def merged(self, overrides: dict[str, float] | None) -> UsageProfile:
         return self.model_validate({**self.model_dump(), **{k: v for k, v in (overrides or {}).items()

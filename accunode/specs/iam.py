@@ -72,6 +72,28 @@ def bucket_arn(name: str) -> str:
     return f"arn:aws:s3:::{name}"
 
 
+def arn_account(arn: str) -> str | None:
+    """The account field of an ARN (``arn:<partition>:<service>:<region>:<account>:...``), or None."""
+    parts = arn.split(":", 5)
+    return parts[4] if len(parts) == 6 and parts[0] == "arn" and parts[4] else None
+
+
+def certificate_account_problem(certificate_arn: str | None, account_id: str) -> str | None:
+    """Why a listener in ``account_id`` cannot use this ACM certificate, or None.
+
+    A load balancer accepts only a certificate of its own account (and region); the listener's
+    create would fail half-way through the first ``pulumi up``.
+    """
+    if certificate_arn is None:
+        return None
+    owner = arn_account(certificate_arn)
+    if owner == account_id:
+        return None
+    return (f"certificate {certificate_arn} belongs to account {owner}, but the stack deploys to account "
+            f"{account_id}; a load balancer can only use an ACM certificate of its own account: request or import "
+            f"it in {account_id} and set its ARN")
+
+
 def to_json(document: dict[str, Any]) -> str:
     return json.dumps(document, sort_keys=True)
 
@@ -103,12 +125,23 @@ def _ssm_key_statement(account_id: str, region: str, parameter_path_arn: str) ->
 
 # ---- ECS task roles ----------------------------------------------------------------------------
 def ecs_tasks_trust_policy(account_id: str, region: str) -> dict[str, Any]:
-    """ECS tasks of this account and region may assume the role (confused-deputy conditions)."""
+    """The task role's trust: ECS tasks of this account and region (AWS's confused-deputy conditions)."""
     return _document({
         "Effect": "Allow", "Principal": {"Service": ECS_TASKS}, "Action": "sts:AssumeRole",
         "Condition": {"StringEquals": {"aws:SourceAccount": account_id},
                       "ArnLike": {"aws:SourceArn": f"arn:aws:ecs:{region}:{account_id}:*"}},
     })
+
+
+def ecs_execution_trust_policy() -> dict[str, Any]:
+    """The execution role's trust, as AWS documents it: ECS tasks, no condition.
+
+    AWS documents ``aws:SourceAccount``/``aws:SourceArn`` for the task role only; whether ECS sends
+    them when it assumes the execution role is not documented, and a trust that does not match
+    means no task can start. The execution role's permissions are scoped to our image, log groups
+    and parameters instead.
+    """
+    return _document({"Effect": "Allow", "Principal": {"Service": ECS_TASKS}, "Action": "sts:AssumeRole"})
 
 
 def execution_role_policy(account_id: str, region: str, repository_name: str, log_group_names: Sequence[str],
@@ -143,6 +176,30 @@ def task_role_policy(account_id: str, region: str, bucket_name: str, parameter_p
                    [path_root, path_arn]),
         _ssm_key_statement(account_id, region, path_arn),
         _statement("UseWorkQueue", SQS_CONSUME_AND_SEND, [sqs_queue_arn(account_id, region, queue_name)]),
+    )
+
+
+# ---- VPC flow logs -----------------------------------------------------------------------------
+FLOW_LOGS = "vpc-flow-logs.amazonaws.com"
+# What AWS lists for flow-log delivery to CloudWatch Logs (the group itself exists already).
+FLOW_LOG_WRITE = ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams")
+
+
+def flow_logs_trust_policy(account_id: str, region: str) -> dict[str, Any]:
+    """Only the flow-logs service, acting for flow logs of this account and region, may assume the role."""
+    return _document({
+        "Effect": "Allow", "Principal": {"Service": FLOW_LOGS}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": account_id},
+                      "ArnLike": {"aws:SourceArn": f"arn:aws:ec2:{region}:{account_id}:vpc-flow-log/*"}},
+    })
+
+
+def flow_logs_policy(log_group_arn: str) -> dict[str, Any]:
+    """Write the one flow-log group and its streams; ``logs:DescribeLogGroups``, which AWS lists as
+    required, has no resource-level permission."""
+    return _document(
+        _statement("DescribeLogGroups", ["logs:DescribeLogGroups"], "*"),
+        _statement("WriteFlowLogs", FLOW_LOG_WRITE, [log_group_arn, f"{log_group_arn}:*"]),
     )
 
 

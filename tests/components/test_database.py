@@ -7,7 +7,13 @@ from pulumi import Output
 
 from accunode.engine.capture import run_program
 from accunode.engine.graph import ResourceGraph, contains_unknown, is_secret
-from components.database import Database, DatabaseArgs, parameter_group_family, performance_insights_supported
+from components.database import (
+    Database,
+    DatabaseArgs,
+    parameter_group_family,
+    performance_insights_supported,
+    replacement_keepers,
+)
 from components.network import SubnetSet
 
 INSTANCE = "aws:rds/instance:Instance"
@@ -99,9 +105,39 @@ def test_non_prod_database_can_be_torn_down(dev):
 def test_deleting_the_database_always_takes_a_final_snapshot(fixture, request):
     props = request.getfixturevalue(fixture).find(INSTANCE).props
     assert props["skipFinalSnapshot"] is False
-    assert props["finalSnapshotIdentifier"] == "accunode-test-db-final"
+    assert props["finalSnapshotIdentifier"].startswith("accunode-test-db-final-")
     assert props["copyTagsToSnapshot"] is True
     assert props["backupRetentionPeriod"] >= 7
+
+
+def test_the_final_snapshot_name_is_renewed_with_every_replacement_and_recreation(dev):
+    # A constant name makes the second deletion fail with DBSnapshotAlreadyExists.
+    instance, suffix = dev.find(INSTANCE), dev.find("random:index/randomId:RandomId")
+    assert instance.property_dependencies["finalSnapshotIdentifier"] == [suffix.urn]
+    assert suffix.props["keepers"] == replacement_keepers(_args())
+    assert suffix.props["keepers"]["identifier"] == "accunode-test-db"
+    # Each input that forces a replacement of the instance also renews the suffix.
+    for change in ({"identifier": "accunode-other-db"}, {"db_name": "other"}, {"username": "other"},
+                   {"kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/abc"}):
+        assert replacement_keepers(_args(**change)) != replacement_keepers(_args()), change
+
+
+def test_a_major_engine_upgrade_is_allowed_and_gets_a_new_parameter_group_first(dev):
+    instance, group = dev.find(INSTANCE), dev.find("aws:rds/parameterGroup:ParameterGroup")
+    assert instance.props["allowMajorVersionUpgrade"] is True
+    # A prefix, not a name: the postgres17 group is created before the postgres16 one is deleted.
+    assert "name" not in group.props and group.props["namePrefix"] == "accunode-test-db-postgres16-"
+    assert _build(engine_version="17").find("aws:rds/parameterGroup:ParameterGroup").props["namePrefix"] == (
+        "accunode-test-db-postgres17-")
+
+
+def test_prod_keeps_what_the_retained_instance_stands_on(prod, dev):
+    kept = {"aws:rds/subnetGroup:SubnetGroup", "aws:rds/parameterGroup:ParameterGroup",
+            "aws:cloudwatch/logGroup:LogGroup", INSTANCE}
+    for resource in prod.custom_resources:
+        if resource.type in kept:
+            assert resource.options["retainOnDelete"] is True, resource.name
+    assert not any(r.options["retainOnDelete"] for r in dev.custom_resources)
 
 
 def test_performance_insights_is_on_only_where_the_class_supports_it(dev, prod):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pulumi_aws as aws
 import pytest
 from pulumi.runtime.sync_await import _sync_await
 
@@ -66,11 +67,33 @@ def test_task_role_may_use_only_the_bucket_the_parameters_and_the_queue(graph):
         "arn:aws:kms:us-east-1:123456789012:key/*", "arn:aws:sqs:us-east-1:123456789012:accunode-test-jobs"}
 
 
-def test_github_oidc_provider_trusts_the_sts_audience(graph):
-    props = graph.find(OIDC).props
-    assert props["url"] == "https://token.actions.githubusercontent.com"
-    assert props["clientIdLists"] == ["sts.amazonaws.com"]
-    assert graph.find(OIDC).urn in role(graph, "deploy").dependencies
+def test_the_stack_reads_the_accounts_github_oidc_provider_and_never_creates_it(graph, monkeypatch):
+    # An account holds one provider per URL: a second CreateOpenIDConnectProvider fails (EntityAlreadyExists).
+    assert graph.of_type(OIDC) == []
+    reads: list[tuple[str, str]] = []
+    real_get = aws.iam.OpenIdConnectProvider.get
+
+    def recording_get(resource_name, provider_id, opts=None):
+        reads.append((resource_name, provider_id))
+        return real_get(resource_name, provider_id, opts=opts)
+
+    monkeypatch.setattr(aws.iam.OpenIdConnectProvider, "get", staticmethod(recording_get))
+    _build()
+    assert reads == [("identity-github-oidc",
+                      "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com")]
+    (statement,) = json.loads(role(graph, "deploy").props["assumeRolePolicy"])["Statement"]
+    assert statement["Principal"] == {"Federated": reads[0][1]}
+
+
+def test_the_execution_role_trust_has_no_confused_deputy_conditions_the_task_role_has_them(graph):
+    # AWS documents aws:SourceArn/aws:SourceAccount for the task role only; on the execution role a
+    # condition ECS does not satisfy means no task can start.
+    (execution,) = json.loads(role(graph, "task-execution").props["assumeRolePolicy"])["Statement"]
+    assert execution == {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                         "Action": "sts:AssumeRole"}
+    (task,) = json.loads(role(graph, "task").props["assumeRolePolicy"])["Statement"]
+    assert task["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"},
+                                 "ArnLike": {"aws:SourceArn": "arn:aws:ecs:us-east-1:123456789012:*"}}
 
 
 def test_deploy_role_trust_pins_audience_and_the_deploy_branch_of_one_repository(graph):
@@ -96,10 +119,8 @@ def test_role_arns_are_known_at_preview():
         assert _sync_await(output.is_known()) is True
 
 
-def test_without_a_repository_there_is_no_deploy_role_and_one_shared_provider_is_optional():
+def test_without_a_repository_there_is_no_deploy_role():
     assert {r.name for r in _build(github=None).of_type(ROLE)} == {"identity-task-execution", "identity-task"}
-    shared = _build(github=GitHubDeploy("accunode/accunode", "main", create_provider=False))
-    assert not shared.of_type(OIDC) and len(shared.of_type(ROLE)) == 3
 
 
 def test_no_policy_document_is_unknown_at_preview():

@@ -8,7 +8,8 @@ import pytest
 
 from accunode.engine.capture import run_program
 from accunode.engine.graph import ResourceGraph, contains_unknown
-from components.network import Network, NetworkArgs, flow_logs_policy, flow_logs_trust_policy
+from accunode.specs.iam import flow_logs_policy, flow_logs_trust_policy
+from components.network import Network, NetworkArgs
 from tests.components.routing import ASSOCIATION, SUBNET, default_routes, reaches_internet_gateway, route_tables_of
 
 ZONES = ("us-east-1a", "us-east-1b", "us-east-1c")
@@ -111,16 +112,19 @@ def test_flow_logs_record_all_traffic_into_a_log_group_with_retention(graph):
 def test_flow_logs_role_writes_only_to_its_log_group(graph):
     policy = json.loads(graph.find("aws:iam/rolePolicy:RolePolicy").props["policy"])
     log_group_arn = graph.find("aws:ec2/flowLog:FlowLog").props["logDestination"]
-    (statement,) = policy["Statement"]
-    assert statement["Resource"] == [log_group_arn, f"{log_group_arn}:*"]
-    assert all(action.startswith("logs:") and "*" not in action for action in statement["Action"])
+    describe, write = policy["Statement"]
+    assert write["Resource"] == [log_group_arn, f"{log_group_arn}:*"]
+    assert all(action.startswith("logs:") and "*" not in action for action in write["Action"])
+    # AWS lists DescribeLogGroups as required for delivery; it has no resource-level permission.
+    assert describe == {"Sid": "DescribeLogGroups", "Effect": "Allow", "Action": ["logs:DescribeLogGroups"],
+                        "Resource": "*"}
 
 
 def test_flow_logs_role_trusts_only_flow_logs_of_this_account():
     (statement,) = flow_logs_trust_policy("123456789012", "us-east-1")["Statement"]
     assert statement["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
     assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
-    assert flow_logs_policy("arn:x")["Statement"][0]["Resource"] == ["arn:x", "arn:x:*"]
+    assert flow_logs_policy("arn:x")["Statement"][1]["Resource"] == ["arn:x", "arn:x:*"]
 
 
 def test_flow_log_destination_and_policy_are_known_at_preview():
@@ -160,3 +164,12 @@ def test_every_taggable_resource_carries_the_tags_and_a_name(graph):
 def test_network_args_reject_invalid_values(overrides, message):
     with pytest.raises(ValueError, match=message):
         _args(**overrides)
+
+
+def test_a_retained_data_tier_keeps_the_vpc_and_the_isolated_subnets_only(graph):
+    assert not any(r.options["retainOnDelete"] for r in graph.custom_resources)
+    kept = _build(retain_data_tier=True)
+    retained = {(r.type, r.props.get("tags", {}).get("tier")) for r in kept.custom_resources
+                if r.options["retainOnDelete"]}
+    assert retained == {("aws:ec2/vpc:Vpc", None), (SUBNET, "isolated")}
+    assert len([r for r in kept.custom_resources if r.options["retainOnDelete"]]) == 3  # VPC + 2 isolated

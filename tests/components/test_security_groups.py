@@ -78,10 +78,21 @@ def test_every_group_and_rule_has_a_description_and_tags(graph):
         assert TAGS.items() <= resource.props["tags"].items() and resource.props["tags"]["Name"]
 
 
-def test_groups_have_explicit_names_in_the_vpc(graph):
-    assert sorted(g.props["name"] for g in graph.of_type(GROUP)) == [
+def test_groups_have_name_prefixes_not_names_so_a_replacement_creates_first(graph):
+    # An explicit name makes a replacement delete-before-create of a group still in use (DependencyViolation).
+    assert all("name" not in g.props for g in graph.of_type(GROUP))
+    assert sorted(g.props["namePrefix"] for g in graph.of_type(GROUP)) == [
+        "accunode-test-alb-", "accunode-test-api-", "accunode-test-data-", "accunode-test-worker-"]
+    assert sorted(g.props["tags"]["Name"] for g in graph.of_type(GROUP)) == [
         "accunode-test-alb-sg", "accunode-test-api-sg", "accunode-test-data-sg", "accunode-test-worker-sg"]
     assert all(g.props["vpcId"] == "vpc-0123456789abcdef0" for g in graph.of_type(GROUP))
+
+
+def test_only_the_data_group_is_kept_with_a_retained_database(graph):
+    assert not any(g.options["retainOnDelete"] for g in graph.of_type(GROUP))
+    kept = run_program(lambda: SecurityGroups("security-groups", SecurityGroupsArgs(
+        vpc_id="vpc-0123456789abcdef0", name_prefix="accunode-test", retain_data_group=True)))
+    assert [g.name for g in kept.of_type(GROUP) if g.options["retainOnDelete"]] == ["security-groups-data"]
 
 
 @pytest.mark.parametrize("overrides, message", [

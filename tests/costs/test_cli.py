@@ -42,8 +42,8 @@ def test_all_tiers_reproduces_the_documents_table_next_to_ours(capsys):
     code, out = run(capsys, "cost", "--all-tiers", "--format", "json")
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"minimal", "moderate", "high", "enterprise"}
-    assert [data[t]["document"] for t in data] == [84.81, 158.19, 376.95, 1226.19]
+    assert list(data) == ["minimal", "light", "moderate", "high", "enterprise"]  # every tier, light included
+    assert [data[t]["document"] for t in data] == [84.81, 84.81, 158.19, 376.95, 1226.19]
     for tier, result in data.items():
         documented = [line["label"] for line in document_tiers()["tiers"][tier]["lines"]]
         shown = [line["line"] for line in result["lines"] if line["document"] is not None]
@@ -94,3 +94,51 @@ def test_chart_is_written_as_png(tmp_path, capsys):
     code, _ = run(capsys, "cost", "--all-tiers", "--format", "json", "--chart", str(chart))
     assert code == 0
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_chart_legend_hides_no_bar():
+    from accunode.costs.chart import draw
+
+    tiers = {tier: estimate_target(Target.parse(tier)) for tier in ("minimal", "light", "enterprise")}
+    variants = {name: estimate_target(Target.parse(name)) for name in ("prod", "dev", "staging")}  # similar heights
+    for estimates, documented in ((tiers, True), (variants, False)):
+        figure, axes = draw(estimates, documented=documented)
+        renderer = figure.canvas.get_renderer()
+        legend = axes.get_legend().get_window_extent(renderer)
+        bars = [patch.get_window_extent(renderer) for patch in axes.patches]
+        assert bars and not any(legend.overlaps(bar) for bar in bars)
+        assert len(axes.get_xticklabels()) == 3  # one bar per tier or stack
+
+
+def test_preview_and_cost_reports_say_what_is_not_priced_without_a_price_book(stack_graph):
+    from io import StringIO
+
+    from rich.console import Console
+
+    from accunode.costs.report import estimate_markdown, print_estimate, print_summary
+    from accunode.costs.stacks import estimate_graph
+
+    estimate = estimate_graph(stack_graph("prod", **{"aws:region": "ap-southeast-2"}))
+    for render in (lambda c: print_summary(estimate, c), lambda c: print_estimate(c, estimate)):
+        out = StringIO()
+        render(Console(file=out, width=300))
+        text = out.getvalue()
+        assert "no price book for region ap-southeast-2" in text
+        assert "accunode prices refresh --region ap-southeast-2" in text and "aws:rds/instance:Instance" in text
+    assert "not estimated" in estimate_markdown(estimate)
+
+
+def test_github_actions_minutes_use_the_price_books_dated_rate_and_the_stacks_usage(stack_graph):
+    from accunode.costs.report import cicd
+    from accunode.costs.stacks import estimate_graph
+
+    estimate = estimate_graph(stack_graph("prod", **{"accunode:usage": {"deploymentsPerMonth": 100,
+                                                                       "minutesPerDeployment": 40}}))
+    rows, basis = cicd(estimate)
+    assert "$0.006/min since 2026-01-01" in basis and "2,000 free minutes" in basis
+    ours = rows[0]
+    assert (ours.label, ours.minutes) == ("this stack (usage profile)", 4000)
+    assert ours.ours == round((4000 - 2000) * 0.006, 2)
+    document = {row.deployments: row for row in rows[1:]}
+    assert (document[100].document, document[100].ours) == (8.0, round(1000 * 0.006, 2))  # 3 000 min - 2 000 free
+    assert document[60].ours == 0  # 1 800 minutes are inside the free 2 000

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accunode import catalog
-from accunode.costs import Item, estimate, items_from_graph, load_price_book, usage_for
+from accunode.costs import Item, estimate, insights, items_from_graph, load_price_book, usage_for
 from accunode.costs.model import FREE
 from accunode.costs.stacks import estimate_graph
 from accunode.engine.graph import UNKNOWN_STRING
@@ -128,10 +128,20 @@ def test_usage_overrides_from_stack_config_change_the_usage_lines(stack_graph):
     assert busy.fixed == base.fixed
 
 
-def test_tier_estimates_match_the_references_complete_figures(stack_graph):
-    # shared/reference/aws-prices-and-cost-anchors.md 2.2 "Complete estimate": ~167 / ~285 / ~719 / ~3681
-    figures = {tier: estimate_graph(stack_graph("prod", **{"accunode:tier": tier})).total
-               for tier in ("minimal", "moderate", "high", "enterprise")}
+def _round_two_lines(estimate_):
+    """The lines the re-pricing of 2026-12 found missing: Container Insights, AWS's target-tracking alarms,
+    rotated KMS key versions."""
+    return [line for line in estimate_.lines if line.sku == "kms.key_version_month" or line.resource_type in (
+        "aws:ecs/cluster:Cluster", "aws:appautoscaling/policy:Policy")]
+
+
+def test_tier_estimates_match_the_references_complete_figures_plus_the_missing_lines(stack_graph):
+    # shared/reference/aws-prices-and-cost-anchors.md 2.2 "Complete estimate": ~167 / ~285 / ~719 / ~3681,
+    # which predates the errata's Container Insights, target-tracking alarm and key-rotation lines.
+    estimates = {tier: estimate_graph(stack_graph("prod", **{"accunode:tier": tier}))
+                 for tier in ("minimal", "moderate", "high", "enterprise")}
+    assert all(_round_two_lines(e) for e in estimates.values())
+    figures = {tier: e.total - sum(line.monthly for line in _round_two_lines(e)) for tier, e in estimates.items()}
     assert figures["minimal"] == pytest.approx(167, rel=0.02)
     assert figures["moderate"] == pytest.approx(285, rel=0.02)
     assert figures["high"] == pytest.approx(719, rel=0.02)
@@ -161,3 +171,127 @@ def test_odd_and_unknown_values_never_crash_the_model(stack_graph, data):
         mangled.append(Item(item.type, item.name, item.urn, props, item.parent, item.property_dependencies))
     result = estimate(mangled, BOOK, usage_for("light"))
     assert json.dumps(result.to_dict())  # serializable, finite or not, and no exception
+
+
+# ---- round two: the lines the first model missed ----------------------------------------------
+def test_container_insights_bills_63_custom_metrics_for_two_services_of_two_families(stack_graph):
+    # AWS's ECS metric table: 10 resource metrics on (cluster), (service), (family) sets, 3 cluster counts,
+    # 5 service counts -> 10 x (1 + 2 + 2) + 3 + 5 x 2 = 63 metrics at $0.30.
+    assert insights.metric_count(services=2, families=2) == 63
+    assert insights.metric_count(services=1, families=1) == 10 * 3 + 3 + 5
+    [metrics] = _lines(estimate_graph(stack_graph("prod")), sku="cloudwatch.custom_metric_month")
+    assert metrics.quantity == 63 and metrics.item == "Container Insights metrics x63"
+    assert metrics.monthly == pytest.approx(63 * 0.30) == 18.90
+
+
+def test_container_insights_performance_logs_are_priced_from_the_event_sizes(stack_graph):
+    [ingest] = [line for line in _lines(estimate_graph(stack_graph("prod")), sku="logs.ingest_gb")
+                if line.resource_type == "aws:ecs/cluster:Cluster"]
+    # per minute: 2 tasks x (1303 + 26 + 645 + 26) + 2 services x (541 + 26) + (371 + 26) bytes, 43 800 minutes
+    per_minute = 2 * (1329 + 671) + 2 * 567 + 397
+    assert ingest.quantity == pytest.approx(per_minute * 43_800 / 1e9)
+    assert round(ingest.monthly, 2) == round(0.2422254 * 0.50, 2) == 0.12
+
+
+def test_a_cluster_without_container_insights_is_free():
+    cluster = Item("aws:ecs/cluster:Cluster", "c", "urn:c", {"name": "c", "settings": [
+        {"name": "containerInsights", "value": "disabled"}]})
+    result = estimate([cluster], BOOK, usage_for("light"))
+    assert result.lines == [] and [f.resource for f in result.free] == ["c"]
+
+
+def test_each_target_tracking_policy_adds_the_two_alarms_aws_creates(stack_graph):
+    prod = estimate_graph(stack_graph("prod"))
+    [alarms] = _lines(prod, resource_type="aws:appautoscaling/policy:Policy")
+    assert alarms.quantity == 2 and alarms.monthly == pytest.approx(2 * 0.10)
+    step = Item("aws:appautoscaling/policy:Policy", "p", "urn:p", {"policyType": "StepScaling"})
+    assert estimate([step], BOOK, usage_for("light")).lines == []
+
+
+def test_kms_rotation_adds_key_versions_after_the_first_year(stack_graph):
+    [versions] = _lines(estimate_graph(stack_graph("prod")), sku="kms.key_version_month")
+    # yearly rotation over 3 years: 0, then $1, then $2 a month -> $1 on average; $0 in year one, $2 from year three
+    assert (versions.monthly, versions.monthly_min, versions.monthly_max) == (1.0, 0.0, 2.0)
+    quarterly = Item("aws:kms/key:Key", "k", "urn:k", {"enableKeyRotation": True, "rotationPeriodInDays": 90})
+    [_, fast] = estimate([quarterly], BOOK, usage_for("light")).lines
+    assert fast.quantity == pytest.approx((1095 - 90 + 1095 - 180) / 1095)
+    plain = Item("aws:kms/key:Key", "k", "urn:k", {"enableKeyRotation": False})
+    assert [line.sku for line in estimate([plain], BOOK, usage_for("light")).lines] == ["kms.key_month"]
+
+
+def test_the_prod_estimate_gains_the_missing_lines_exactly(stack_graph):
+    prod = estimate_graph(stack_graph("prod"))
+    new = sum(line.monthly for line in _round_two_lines(prod))
+    assert round(new, 2) == round(18.90 + 0.2422254 * 0.5 + 0.2422254 / 30 * 0.03 + 0.20 + 1.00, 2) == 20.22
+    assert prod.total == 187.10
+
+
+def test_repeated_lines_name_their_resource(stack_graph):
+    prod = estimate_graph(stack_graph("prod"))
+    for component in {line.component for line in prod.lines}:
+        items = [line.item for line in prod.lines if line.component == component]
+        assert len(items) == len(set(items)), component
+    assert {"Log ingestion: postgresql-logs", "Log ingestion: upgrade-logs", "Alarm rds-connections-high (1 metric)",
+            "Requests: dlq"} <= {line.item for line in prod.lines}
+
+
+def test_named_lines_are_the_same_in_every_stack_so_a_diff_shows_only_what_changes(stack_graph):
+    from accunode.costs.report import diff_rows
+
+    dev, prod = (estimate_graph(stack_graph(stack)) for stack in ("dev", "prod"))
+    changed = {item for _, item, _, _ in diff_rows(dev, prod)}
+    assert not [item for item in changed if item.startswith(("Alarm", "Log ingestion:", "Requests:"))]
+
+
+# ---- expected task counts from the usage profile ------------------------------------------------
+def test_expected_tasks_follow_the_usage_profile_between_min_and_max(stack_graph):
+    graph = stack_graph("prod")
+    light = estimate_graph(graph)
+    api = _lines(light, component="api", category="compute")
+    assert "expected 1: 50 requests/day x 1 vCPU-s" in api[0].note  # light load: the minimum
+    busy = estimate_graph(stack_graph("prod", **{"accunode:usage": {"requestsPerDay": 100_000,
+                                                                    "cpuSecondsPerRequest": 1}}))
+    # API: 100 000 x 1 / 86 400 = 1.157 vCPU at 70 % of 0.5 vCPU -> ceil(3.31) = 4 tasks (min 1, max 10)
+    api_busy = _lines(busy, component="api", category="compute")
+    assert sum(x.quantity for x in api_busy) / HOURS == pytest.approx(4 * (0.5 + 1))
+    # worker: 100 000 jobs x 30 s / 86 400 = 34.7 busy tasks -> capped at max 5
+    worker = _lines(busy, component="worker", category="compute")
+    assert sum(x.quantity for x in worker) == pytest.approx(sum(x.quantity_max for x in worker))
+    def compute(e, attr):
+        return sum(getattr(x, attr) for x in _lines(e, category="compute"))
+    assert compute(busy, "monthly_min") == compute(light, "monthly_min")  # min and max are kept
+    assert compute(busy, "monthly_max") == compute(light, "monthly_max")
+    assert busy.total_max > busy.total > busy.total_min
+
+
+def test_a_scale_to_zero_worker_expects_its_busy_fraction(stack_graph):
+    dev = estimate_graph(stack_graph("dev", **{"accunode:usage": {"requestsPerDay": 8640, "secondsPerJob": 5}}))
+    [vcpu] = [x for x in _lines(dev, component="worker", category="compute") if "vCPU" in x.item]
+    # 8 640 jobs x 5 s / 86 400 = 0.5 task on average (min 0): half a task's month, on Spot
+    assert vcpu.quantity == pytest.approx(0.5 * 1 * HOURS)
+    assert vcpu.quantity_min == 0
+
+
+def test_queue_depth_raises_the_expected_worker_count(stack_graph):
+    deep = estimate_graph(stack_graph("prod", **{"accunode:usage": {"queueDepth": 12}}))
+    [vcpu] = [x for x in _lines(deep, component="worker", category="compute") if "vCPU" in x.item]
+    assert vcpu.quantity == pytest.approx(3 * 1 * HOURS)  # ceil(12 / 5 messages per task) = 3
+
+
+# ---- regions without a price book ---------------------------------------------------------------
+def test_a_region_without_a_price_book_is_a_clear_non_fatal_problem(stack_graph):
+    graph = stack_graph("prod", **{"aws:region": "eu-west-1"})
+    result = estimate_graph(graph)
+    assert result.problem.startswith("no price book for region eu-west-1")
+    assert "accunode prices refresh --region eu-west-1" in result.problem
+    assert result.lines == [] and result.total == 0
+    assert ("aws:rds/instance:Instance", "database-instance") in result.unpriced
+    assert result.free  # free resources are still free
+
+
+def test_the_estimate_says_what_a_tag_filtered_budget_cannot_see(stack_graph):
+    prod = estimate_graph(stack_graph("prod"))
+    assert {line.resource_type for line in prod.untagged_lines} == {
+        "aws:ecs/cluster:Cluster", "aws:appautoscaling/policy:Policy"}
+    assert prod.untagged == round(18.90 + 0.2422254 * 0.5 + 0.2422254 / 30 * 0.03 + 0.20, 2) == 19.22
+    assert prod.to_dict()["untaggedMonthlyCost"] == 19.22

@@ -97,3 +97,20 @@ def test_cli_refresh_reports_api_errors_without_a_traceback(monkeypatch, tmp_pat
     assert code == 2
     assert "the Price List API failed" in capsys.readouterr().err
     assert not (tmp_path / "book.json").exists()
+
+
+def test_a_refresh_keeps_the_commitment_rates_with_their_dates():
+    from accunode.costs import load_price_book
+    from accunode.costs.pricebook import PriceBook
+    from accunode.costs.refresh import refresh
+
+    class NoRows:
+        def get_paginator(self, _name):
+            class Pages:
+                def paginate(self, **_kwargs):
+                    return [{"PriceList": []}]
+            return Pages()
+
+    current = load_price_book("us-east-1")
+    document, _ = refresh(current, NoRows(), "eu-west-1")
+    assert PriceBook(document).commitments == current.commitments

@@ -146,3 +146,38 @@ def test_an_always_on_worker_outside_prod_should_scale_to_zero(stack_graph):
     assert advice.urn.endswith("worker-service") and advice.level == "advisory"
     assert check(stack_graph("dev")).of("worker-scale-to-zero") == []  # already scales to zero
     assert check(stack_graph("prod")).of("worker-scale-to-zero") == []  # prod keeps a warm worker
+
+
+def test_a_region_without_a_price_book_is_not_applicable_not_a_violation(stack_graph):
+    graph = stack_graph("prod", **{"aws:region": "eu-west-1"})
+    result = check(graph)
+    assert result.mandatory == []
+    assert not [d for d in result.diagnostics if "internal error" in d.message]
+    assert result.of("monthly-budget") == []
+
+
+def test_prod_on_demand_capacity_gets_the_commitment_advisory(stack_graph):
+    advice = {d.urn.rsplit("::", 1)[1]: d for d in check(stack_graph("prod")).of("commitment-for-prod")}
+    assert set(advice) == {"database-instance", "cache-redis", "api-service"}
+    assert {d.level for d in advice.values()} == {"advisory"}
+    assert "RDS reserved instance, 1 year, No upfront: $18.49/month" in advice["database-instance"].message
+    assert check(stack_graph("staging")).of("commitment-for-prod") == []  # only prod
+
+
+def test_cost_cli_cost_pack_and_budget_agree_to_the_cent(stack_graph, capsys):
+    from accunode.cli import main
+
+    graph = stack_graph("prod")
+    assert main(["cost", "--stack", "prod", "--format", "json", "--no-alternatives"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    budget = float(graph.find("aws:budgets/budget:Budget", "budget-monthly").inputs["limitAmount"])
+    lowered = round(printed["totalMonthlyCost"] - 0.01, 2)
+    [violation] = check(graph, {"monthly-budget": {"budget": lowered}}).of("monthly-budget")
+    numbers = figures(violation.message)
+    assert numbers[0] == printed["totalMonthlyCost"] == estimate_graph(graph).total  # same figure, to the cent
+    assert lowered in numbers and 0.01 in numbers
+    # the Budget resource's limit is the budget the pack holds the estimate to by default
+    graph.config["accunode:monthlyBudget"] = str(lowered)
+    assert budget == float(stack_graph("prod").config["accunode:monthlyBudget"])
+    [default] = check(graph).of("monthly-budget")
+    assert figures(default.message)[0] == printed["totalMonthlyCost"] and lowered in figures(default.message)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from accunode.costs import Estimate, load_price_book
+from accunode.costs.commitments import advice as commitment_advice
+from accunode.costs.commitments import commitments
 
 from ._frame import ADVISORY, LOW, Context, Res, Rule, Stack, is_unknown, number, text
 from .budget import estimate_stack, money
@@ -107,6 +109,17 @@ def worker_scale_to_zero(stack: Stack, ctx: Context) -> Iterator[tuple[Res, str]
                             "scales out on queue depth.")
 
 
+def commitment_for_prod(stack: Stack, ctx: Context) -> Iterator[tuple[Res | None, str]]:
+    if ctx.environment != "prod":
+        return
+    estimate = estimate_stack(stack, ctx)
+    if estimate is None:
+        return
+    by_name = {r.name: r for r in stack.resources}
+    for resource, message in commitment_advice(commitments(estimate, load_price_book(estimate.region))):
+        yield by_name.get(resource), message
+
+
 RULES = [
     Rule("nat-gateway-per-az-outside-prod", "network",
          "Outside prod the stack uses a single NAT gateway, not one per availability zone.", LOW, nat_per_az,
@@ -114,6 +127,9 @@ RULES = [
     Rule("fargate-arm64", "compute",
          "Fargate services run on ARM64 (Graviton) where the image allows, for the same capacity at lower cost.",
          LOW, fargate_arm64, stack=True, enforcement=ADVISORY),
+    Rule("commitment-for-prod", "commitments",
+         "A prod stack's always-on database, cache and Fargate capacity is covered by a reservation or Savings Plan "
+         "when one would cost less than on-demand.", LOW, commitment_for_prod, stack=True, enforcement=ADVISORY),
     Rule("worker-scale-to-zero", "compute",
          "Outside prod, queue workers scale to zero when the queue is empty.", LOW, worker_scale_to_zero,
          stack=True, enforcement=ADVISORY),

@@ -25,7 +25,8 @@ def money(value: float) -> str:
 
 
 def estimate_stack(stack: Stack, ctx: Context) -> Estimate | None:
-    """The stack's estimate, or None (with the reason noted) when its settings cannot be read."""
+    """The stack's estimate, or None (with the reason noted) when its settings cannot be read or its region
+    has no price book."""
     settings = ctx.settings
     if settings is None:
         ctx.skip(f"not priced: {ctx.settings_problem}")
@@ -33,7 +34,11 @@ def estimate_stack(stack: Stack, ctx: Context) -> Estimate | None:
     items = [Item(type=r.type, name=r.name, urn=r.urn, props=to_wire(r.props), parent=r.parent,
                   property_dependencies=r.deps)
              for r in stack.resources]
-    return estimate_for(items, settings)
+    estimate = estimate_for(items, settings)
+    if estimate.problem:  # e.g. a region without a price book: not applicable, never a violation
+        ctx.skip(f"not priced: {estimate.problem}")
+        return None
+    return estimate
 
 
 def _budget(ctx: Context) -> float | None:
