@@ -57,6 +57,7 @@ def container_definitions(**overrides: Any) -> str:
                      "valueFrom": "arn:aws:ssm:us-east-1:123456789012:parameter/accunode/test/database-url"}],
         "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/accunode/test/api"}},
         "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp"}],
+        "linuxParameters": {"capabilities": {"drop": ["ALL"]}, "initProcessEnabled": True},
     }
     container.update(overrides)
     return json.dumps([container])
@@ -140,6 +141,7 @@ def secure_stack() -> StackBuilder:
         "engine": "postgres", "instanceClass": "db.t3.small", "storageEncrypted": True, "publiclyAccessible": False,
         "backupRetentionPeriod": 7, "deletionProtection": True, "skipFinalSnapshot": False,
         "finalSnapshotIdentifier": "accunode-test-final", "dbSubnetGroupName": "accunode-test-db",
+        "enabledCloudwatchLogsExports": ["postgresql", "upgrade"],
         "parameterGroupName": "accunode-test-pg16", "vpcSecurityGroupIds": [s.id("data-sg")],
         "manageMasterUserPassword": True},
         dbSubnetGroupName="db-subnets", parameterGroupName="db-params", vpcSecurityGroupIds="data-sg")
@@ -148,6 +150,7 @@ def secure_stack() -> StackBuilder:
     s.add("aws:elasticache/replicationGroup:ReplicationGroup", "cache", {
         "engine": "redis", "nodeType": "cache.t3.micro", "atRestEncryptionEnabled": True,
         "transitEncryptionEnabled": True, "authToken": secret("not-a-real-token-0123456789abcdef"),
+        "snapshotRetentionLimit": 7, "replicationGroupId": "accunode-test-redis",
         "subnetGroupName": "accunode-test-cache", "securityGroupIds": [s.id("data-sg")]},
         subnetGroupName="cache-subnets", securityGroupIds="data-sg")
 
@@ -187,7 +190,7 @@ def secure_stack() -> StackBuilder:
     s.add("aws:ecs/service:Service", "api-service", {
         "name": "accunode-test-api", "launchType": "FARGATE", "taskDefinition": s.arn("api-task"),
         "networkConfiguration": {"subnets": [s.id("private-a")], "securityGroups": [s.id("api-sg")],
-                                 "assignPublicIp": False}},
+                                 "assignPublicIp": False}, "enableExecuteCommand": False},
         networkConfiguration=["private-a", "api-sg"], taskDefinition="api-task")
     s.add("aws:ecr/repository:Repository", "repo", {
         "name": "accunode-test", "imageTagMutability": "IMMUTABLE",
@@ -225,12 +228,73 @@ def secure_stack() -> StackBuilder:
     s.add("aws:wafv2/webAclAssociation:WebAclAssociation", "waf-alb",
           {"resourceArn": s.arn("alb"), "webAclArn": s.arn("waf")}, resourceArn="alb", webAclArn="waf")
 
+    _more_of_everything(s)
     s.add("aws:ssm/parameter:Parameter", "database-url", {
         "name": "/accunode/test/database-url", "type": "SecureString",
         "value": secret("postgresql://app:pw@db:5432/accunode?sslmode=require")})
     s.add("aws:ssm/parameter:Parameter", "log-level", {"name": "/accunode/test/log-level", "type": "String",
                                                        "value": "info"})
     return s
+
+
+def _more_of_everything(s: StackBuilder) -> None:
+    """Compliant instances of the types the program does not use today, so every rule runs and passes."""
+    account_root = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*",
+                    "Resource": "*"}
+    s.add("aws:kms/key:Key", "key", {"enableKeyRotation": True, "policy": policy_document(account_root)})
+    s.add("aws:sns/topic:Topic", "alarms", {"name": "accunode-test-alarms", "kmsMasterKeyId": s.arn("key")},
+          kmsMasterKeyId="key")
+    s.add("aws:sqs/queue:Queue", "jobs", {"name": "accunode-test-jobs", "sqsManagedSseEnabled": True})
+    s.add("aws:sqs/queuePolicy:QueuePolicy", "jobs-policy", {"queueUrl": s.id("jobs"), "policy": policy_document(
+        {"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": s.arn("jobs"),
+         "Condition": {"ArnEquals": {"aws:SourceArn": s.arn("alarms")}}})}, queueUrl="jobs")
+    s.add("aws:s3/bucketPolicy:BucketPolicy", "alb-logs-policy", {"bucket": "accunode-test-alb-logs",
+                                                                   "policy": policy_document(
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::accunode-test-alb-logs/*",
+         "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        {"Effect": "Allow", "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+         "Action": "s3:PutObject", "Resource": "arn:aws:s3:::accunode-test-alb-logs/*"})}, bucket="alb-logs")
+    s.add("aws:cloudwatch/eventRule:EventRule", "nightly", {"scheduleExpression": "cron(0 3 * * ? *)"})
+    s.add("aws:cloudwatch/eventTarget:EventTarget", "nightly-task", {
+        "rule": "nightly", "arn": "arn:aws:ecs:us-east-1:123456789012:cluster/accunode-test",
+        "input": json.dumps({"containerOverrides": [{"name": "api", "environment": [
+            {"name": "JOB", "value": "reindex"}]}]}),
+        "ecsTarget": {"taskDefinitionArn": s.arn("api-task"), "launchType": "FARGATE", "enableExecuteCommand": False,
+                      "networkConfiguration": {"subnets": [s.id("private-a")], "securityGroups": [s.id("api-sg")],
+                                               "assignPublicIp": False}}},
+        rule="nightly", ecsTarget=["api-task", "private-a", "api-sg"])
+    s.add("aws:ec2/launchTemplate:LaunchTemplate", "bastion-lt", {
+        "metadataOptions": {"httpTokens": "required", "httpEndpoint": "enabled"},
+        "networkInterfaces": [{"associatePublicIpAddress": "false", "subnetId": s.id("private-a")}]},
+        networkInterfaces="private-a")
+    s.add("aws:lambda/functionUrl:FunctionUrl", "hook-url", {"functionName": "accunode-test-hook",
+                                                            "authorizationType": "AWS_IAM"})
+    s.add("aws:lambda/function:Function", "hook", {"functionName": "accunode-test-hook",
+                                                  "environment": {"variables": {"MODEL_KEY": "models/v3/model.onnx"}}})
+    s.add("aws:lambda/permission:Permission", "hook-invoke", {
+        "function": "accunode-test-hook", "action": "lambda:InvokeFunction", "principal": "events.amazonaws.com",
+        "sourceArn": "arn:aws:events:us-east-1:123456789012:rule/nightly"})
+    s.add("aws:rds/clusterParameterGroup:ClusterParameterGroup", "aurora-params", {
+        "name": "accunode-test-aurora", "family": "aurora-postgresql16",
+        "parameters": [{"name": "rds.force_ssl", "value": "1"}]})
+    s.add("aws:rds/cluster:Cluster", "aurora", {
+        "clusterIdentifier": "accunode-test-aurora", "engine": "aurora-postgresql", "storageEncrypted": True,
+        "backupRetentionPeriod": 7, "deletionProtection": True, "skipFinalSnapshot": False,
+        "finalSnapshotIdentifier": "accunode-test-aurora-final", "dbSubnetGroupName": "accunode-test-db",
+        "dbClusterParameterGroupName": "accunode-test-aurora", "vpcSecurityGroupIds": [s.id("data-sg")],
+        "enabledCloudwatchLogsExports": ["postgresql"], "manageMasterUserPassword": True},
+        dbSubnetGroupName="db-subnets", dbClusterParameterGroupName="aurora-params", vpcSecurityGroupIds="data-sg")
+    s.add("aws:rds/clusterInstance:ClusterInstance", "aurora-1", {
+        "clusterIdentifier": "accunode-test-aurora", "instanceClass": "db.r6g.large", "engine": "aurora-postgresql",
+        "publiclyAccessible": False}, clusterIdentifier="aurora")
+    s.add("aws:elasticache/cluster:Cluster", "cache-node", {"clusterId": "accunode-test-redis-001",
+                                                           "replicationGroupId": "accunode-test-redis"},
+          replicationGroupId="cache")
+    s.add("aws:lb/listenerRule:ListenerRule", "https-api", {
+        "listenerArn": s.arn("https"), "priority": 10,
+        "conditions": [{"pathPattern": {"values": ["/api/*"]}}],
+        "actions": [{"type": "forward", "targetGroupArn": "arn:aws:elasticloadbalancing:tg/api"}]},
+        listenerArn="https")
 
 
 def set_prop(resource: Resource, path: str, value: Any) -> None:

@@ -204,7 +204,9 @@ def test_analyzer_info_describes_every_policy():
         assert policy.description.endswith(".") and policy.severity != analyzer_pb2.POLICY_SEVERITY_UNSPECIFIED
         assert "exemptions" in policy.configSchema.properties
     advisory = {p.name for p in info.policies if p.enforcementLevel == analyzer_pb2.ADVISORY}
-    assert advisory == {"subnet-no-auto-public-ip", "security-group-no-all-ports-egress", "security-exemptions"}
+    hardening = {rule.id for rule in security.hardening.RULES}
+    assert advisory == {"subnet-no-auto-public-ip", "security-group-no-all-ports-egress", "security-exemptions",
+                        *hardening}
 
 
 @pytest.mark.slow
@@ -225,3 +227,11 @@ def test_pack_starts_as_the_engine_starts_it():
     finally:
         process.kill()
         process.wait()
+
+
+def test_readme_lists_every_rule_with_its_level_and_description():
+    readme = (PACK_DIR / "README.md").read_text()
+    for rule in security.RULES:
+        row = next((line for line in readme.splitlines() if line.startswith(f"| `{rule.id}` |")), None)
+        assert row is not None, f"{rule.id} is missing from policies/security/README.md"
+        assert f"| {rule.enforcement.value} |" in row and rule.description in row, row

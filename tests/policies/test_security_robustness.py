@@ -11,16 +11,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import accunode_cost as cost
 import accunode_security as security
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accunode.engine.graph import SECRET_SIG, SIG_KEY, UNKNOWNS, Resource
-from tests.policies._requests import Result
+from accunode.engine.graph import SECRET_SIG, SIG_KEY, UNKNOWN_STRING, UNKNOWNS, Resource
+from tests.policies._requests import PackHarness, Result
 from tests.policies._stack import secure_stack
 from tests.policies.test_security_rules import harness
 
-RESOURCE_TYPES = sorted({t for rule in security.RULES for t in rule.types})
+RESOURCE_TYPES = sorted({t for rule in [*security.RULES, *cost.RULES] for t in rule.types} - {"*"})
 STACK_RULE_TYPES = sorted({r.type for r in secure_stack().resources.values()})
 KEYS = [
     "storageEncrypted", "publiclyAccessible", "backupRetentionPeriod", "deletionProtection", "skipFinalSnapshot",
@@ -39,6 +41,16 @@ KEYS = [
     "cidrBlocks", "ipv6CidrBlocks", "referencedSecurityGroupId", "sourceSecurityGroupId", "self",
     "securityGroupId", "prefixListIds", "user", "readonlyRootFilesystem", "privileged", "environment",
     "logConfiguration", "logDriver", "defaultRouteTableId",
+    # round 2: every data store, run paths, listeners, IAM attachments, resource policies, hardening
+    "replicateSourceDb", "clusterIdentifier", "replicationGroupId", "engine", "dbClusterParameterGroupName",
+    "snapshotRetentionLimit", "enabledCloudwatchLogsExports", "prefixListId", "entries", "cidr", "ecsTarget",
+    "input", "containerOverrides", "target", "ecsParameters", "targetParameters", "ecsTaskParameters",
+    "awsVpcConfiguration", "enableExecuteCommand", "linuxParameters", "capabilities", "drop", "add",
+    "listenerArn", "actions", "policyArns", "managedPolicyArn", "NotAction", "NotPrincipal", "principal",
+    "sourceArn", "sourceAccount", "functionUrlAuthType", "enableKeyRotation", "customerMasterKeySpec",
+    "kmsMasterKeyId", "sqsManagedSseEnabled", "metadataOptions", "httpTokens", "associatePublicIpAddress",
+    "networkInterfaces", "authorizationType", "trafficType", "variables", "tags", "storageType", "instanceClass",
+    "multiAz", "nodeType", "numCacheClusters", "cpu", "memory", "runtimePlatform", "allocatedStorage",
 ]
 INTERESTING = ["0.0.0.0/0", "::/0", "10.0.0.0/16", "-1", "tcp", "6", "icmp", "root", "0", "0:0", "1000:1000",
                "HTTP", "HTTPS", "redirect", "forward", "true", "false", "*", "iam:PassRole", "iam:*", "Allow", "Deny",
@@ -72,12 +84,29 @@ def assert_robust(result: Result) -> None:
 ROBUST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+def cost_harness() -> PackHarness:
+    return PackHarness(cost.PACK_NAME, cost.ALL_POLICIES, cost.PACK_ENFORCEMENT, None, {"accunode:environment": "prod"})
+
+
 @ROBUST
 @given(type_=st.sampled_from(RESOURCE_TYPES), inputs=props)
-def test_resource_rules_survive_random_properties(type_: str, inputs: dict[str, Any]) -> None:
+def test_resource_rules_of_both_packs_survive_random_properties(type_: str, inputs: dict[str, Any]) -> None:
     resource = Resource(urn=f"urn:pulumi:test::accunode::{type_}::r", type=type_, name="r", custom=True,
                         inputs=inputs, outputs=inputs)
     assert_robust(harness().analyze([resource]))
+    assert_robust(cost_harness().preview([resource]))
+
+
+@pytest.mark.parametrize("type_", RESOURCE_TYPES)
+def test_wholly_unknown_properties_are_not_checked_never_violations(type_: str) -> None:
+    """Every property a rule reads unknown (a first preview of a resource built from outputs): the rules
+    report "not checked during preview" or nothing, never a violation."""
+    inputs = {key: sorted(UNKNOWNS)[0] for key in KEYS}
+    resource = Resource(urn=f"urn:pulumi:test::accunode::{type_}::r", type=type_, name="r", custom=True,
+                        inputs=inputs, outputs=inputs)
+    for pack in (harness(), cost_harness()):
+        result = pack.analyze([resource])
+        assert result.diagnostics == [], [(d.policy, d.message) for d in result.diagnostics]
 
 
 @ROBUST
@@ -101,3 +130,28 @@ def test_stack_rules_survive_a_random_extra_resource(type_: str, inputs: dict[st
     extra = stack.add(type_, "extra", inputs)
     extra.property_dependencies = {key: [r.urn for r in list(stack.resources.values())[:3]] for key in inputs}
     assert_robust(harness().analyze_stack(stack.resources.values()))
+
+
+SHAPES = [
+    ("aws:iam/policy:Policy", {"policy": {"Statement": [{"Effect": "Allow", "Action": UNKNOWN_STRING,
+                                                         "Resource": "*"}]}}),
+    ("aws:iam/policy:Policy", {"policy": {"Statement": UNKNOWN_STRING}}),
+    ("aws:iam/role:Role", {"assumeRolePolicy": {"Statement": [{"Effect": "Allow", "Principal": UNKNOWN_STRING,
+                                                               "Condition": {"StringLike": UNKNOWN_STRING}}]}}),
+    ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+     {"bucket": "b", "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": 256}}]}),
+    ("aws:ecs/taskDefinition:TaskDefinition", {"containerDefinitions": json.dumps(
+        [{"name": 7, "user": ["root"], "environment": {"name": "A"}, "linuxParameters": UNKNOWN_STRING}])}),
+    ("aws:lb/listener:Listener", {"protocol": 443, "defaultActions": {"type": UNKNOWN_STRING}}),
+    ("aws:ec2/launchTemplate:LaunchTemplate", {"metadataOptions": UNKNOWN_STRING, "networkInterfaces": "eth0"}),
+    ("aws:lambda/permission:Permission", {"principal": ["*"], "functionUrlAuthType": 0}),
+]
+
+
+@pytest.mark.parametrize(("type_", "inputs"), SHAPES, ids=[f"{t}-{i}" for i, (t, _) in enumerate(SHAPES)])
+def test_odd_shapes_from_the_issue_do_not_crash(type_: str, inputs: dict[str, Any]) -> None:
+    """A policy document as a dict holding an unknown, a non-string algorithm, lists where strings go, ..."""
+    resource = Resource(urn=f"urn:pulumi:test::accunode::{type_}::r", type=type_, name="r", custom=True,
+                        inputs=inputs, outputs=inputs)
+    stack = secure_stack()
+    assert_robust(harness().preview([*stack.resources.values(), resource]))

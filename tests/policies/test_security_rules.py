@@ -11,6 +11,7 @@ import pytest
 
 from tests.policies._requests import PackHarness, Result
 from tests.policies._stack import (
+    GITHUB_PROVIDER,
     UNSET,
     StackBuilder,
     container_definitions,
@@ -87,6 +88,10 @@ def add(type_: str, name: str, inputs: Callable[[StackBuilder], dict[str, Any]],
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+RDS, LB, LISTENER = "aws:rds/instance:Instance", "aws:lb/loadBalancer:LoadBalancer", "aws:lb/listener:Listener"
+LISTENER_RULE, EC2 = "aws:lb/listenerRule:ListenerRule", "aws:ec2/instance:Instance"
+SCHEDULE, PIPE = "aws:scheduler/schedule:Schedule", "aws:pipes/pipe:Pipe"
+LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
 ADMIN_DOCUMENT = policy_document({"Effect": "Allow", "Action": "*", "Resource": "*"})
 
 
@@ -113,15 +118,39 @@ WEAKENINGS: dict[str, list[tuple[str, Weakening]]] = {
         ("RDS instance without a subnet group", unlink("db", "dbSubnetGroupName")),
         ("ids known, no property dependencies (later pulumi up)",
          without_dependencies(setp("db-subnets", "subnetIds", lambda s: [s.id("public-a")]))),
+        ("Aurora cluster without a subnet group", unlink("aurora", "dbSubnetGroupName")),
+        ("standalone cache cluster in the default VPC", both(unlink("cache-node", "replicationGroupId"),
+                                                             setp("cache-node", "engine", "memcached"))),
+        ("read replica of a database moved to the public subnet", both(
+            add(RDS, "replica", lambda s: {"replicateSourceDb": "db", "instanceClass": "db.t3.small"},
+                replicateSourceDb="db"),
+            link("db-subnets", "subnetIds", ["public-a"], lambda s: [s.id("public-a")]))),
     ],
     "ecs-service-private-subnets": [
+        ("EventBridge task in the public subnet", link("nightly-task", "ecsTarget", ["api-task", "public-a"],
+                                                       lambda s: {"taskDefinitionArn": s.arn("api-task"),
+                                                                  "networkConfiguration": {
+                                                                      "subnets": [s.id("public-a")]}})),
+        ("task set in the public subnet", add("aws:ecs/taskSet:TaskSet", "canary", lambda s: {
+            "networkConfiguration": {"subnets": [s.id("public-a")]}}, networkConfiguration="public-a")),
         ("service in the public subnet", link("api-service", "networkConfiguration", ["public-a", "api-sg"],
                                               lambda s: {"subnets": [s.id("public-a")],
                                                          "securityGroups": [s.id("api-sg")],
                                                          "assignPublicIp": False})),
     ],
-    "ecs-service-no-public-ip": [("assignPublicIp true", setp("api-service", "networkConfiguration.assignPublicIp",
-                                                              True))],
+    "ecs-service-no-public-ip": [
+        ("assignPublicIp true", setp("api-service", "networkConfiguration.assignPublicIp", True)),
+        ("EventBridge task with a public IP", setp("nightly-task", "ecsTarget.networkConfiguration.assignPublicIp",
+                                                   "true")),
+        ("EventBridge Scheduler task with a public IP", add(SCHEDULE, "weekly", lambda s: {"target": {
+            "arn": "arn:aws:ecs:us-east-1:123456789012:cluster/accunode-test", "ecsParameters": {
+                "taskDefinitionArn": s.arn("api-task"), "networkConfiguration": {
+                    "subnets": [s.id("private-a")], "assignPublicIp": True}}}}, target="private-a")),
+        ("pipe task ENABLED", add(PIPE, "pipe", lambda s: {"targetParameters": {"ecsTaskParameters": {
+            "networkConfiguration": {"awsVpcConfiguration": {"subnets": [s.id("private-a")],
+                                                             "assignPublicIp": "ENABLED"}}}}},
+                                  targetParameters="private-a")),
+    ],
     "subnet-no-auto-public-ip": [("public subnet maps public IPs", setp("public-a", "mapPublicIpOnLaunch", True))],
     "security-group-public-ingress": [
         ("api group open to the internet", both(setp("api-from-alb", "cidrIpv4", "0.0.0.0/0"),
@@ -130,6 +159,24 @@ WEAKENINGS: dict[str, list[tuple[str, Weakening]]] = {
         ("load balancer group opens a port range", setp("alb-https-v6", "toPort", 8443)),
         ("inline ::/0 ingress on the data group", setp("data-sg", "ingress", [
             {"protocol": "tcp", "fromPort": 443, "toPort": 443, "ipv6CidrBlocks": ["::/0"]}])),
+        ("split IPv4 halves on the api group", both(
+            setp("api-from-alb", "cidrIpv4", "0.0.0.0/1"), unlink("api-from-alb", "referencedSecurityGroupId"),
+            add(INGRESS, "api-upper-half", lambda s: {"securityGroupId": s.id("api-sg"), "ipProtocol": "tcp",
+                                                      "fromPort": 8000, "toPort": 8000, "cidrIpv4": "128.0.0.0/1"},
+                securityGroupId="api-sg"))),
+        ("four IPv6 quarters in one legacy rule", add(SG_RULE, "api-v6", lambda s: {
+            "type": "ingress", "securityGroupId": s.id("api-sg"), "protocol": "-1", "fromPort": 0, "toPort": 0,
+            "ipv6CidrBlocks": ["::/2", "4000::/2", "8000::/2", "c000::/2"]}, securityGroupId="api-sg")),
+        ("managed prefix list holding 0.0.0.0/0", both(
+            add("aws:ec2/managedPrefixList:ManagedPrefixList", "everyone", lambda s: {
+                "addressFamily": "IPv4", "maxEntries": 1, "entries": [{"cidr": "0.0.0.0/0"}]}),
+            add(INGRESS, "api-from-list", lambda s: {"securityGroupId": s.id("api-sg"), "ipProtocol": "tcp",
+                                                     "fromPort": 8000, "toPort": 8000,
+                                                     "prefixListId": s.id("everyone")},
+                securityGroupId="api-sg", prefixListId="everyone"))),
+        ("rule on a group the stack does not own", add(INGRESS, "foreign", lambda s: {
+            "securityGroupId": "sg-0123456789abcdef0", "ipProtocol": "tcp", "fromPort": 22, "toPort": 22,
+            "cidrIpv4": "0.0.0.0/0"})),
         ("ec2 SecurityGroupRule from anywhere on the api group",
          add(SG_RULE, "api-any", lambda s: {"type": "ingress", "securityGroupId": s.id("api-sg"), "protocol": "tcp",
                                             "fromPort": 443, "toPort": 443, "cidrBlocks": ["0.0.0.0/0"]},
@@ -156,17 +203,41 @@ WEAKENINGS: dict[str, list[tuple[str, Weakening]]] = {
     ],
     "vpc-flow-logs": [("no flow log", remove("flow-log"))],
     "rds-storage-encrypted": [("unencrypted", setp("db", "storageEncrypted", False)),
-                              ("encryption unset", setp("db", "storageEncrypted", UNSET))],
-    "rds-not-publicly-accessible": [("public", setp("db", "publiclyAccessible", True))],
+                              ("encryption unset", setp("db", "storageEncrypted", UNSET)),
+                              ("Aurora cluster unencrypted", setp("aurora", "storageEncrypted", "false"))],
+    "rds-not-publicly-accessible": [("public", setp("db", "publiclyAccessible", True)),
+                                    ("Aurora instance public", setp("aurora-1", "publiclyAccessible", "true")),
+                                    ("public read replica", add(RDS, "replica", lambda s: {
+                                        "replicateSourceDb": "db", "publiclyAccessible": True},
+                                        replicateSourceDb="db"))],
     "rds-backup-retention": [("1 day", setp("db", "backupRetentionPeriod", 1)),
-                             ("unset", setp("db", "backupRetentionPeriod", UNSET))],
-    "rds-deletion-protection": [("off", setp("db", "deletionProtection", False))],
-    "rds-final-snapshot": [("skipped", setp("db", "skipFinalSnapshot", True))],
+                             ("unset", setp("db", "backupRetentionPeriod", UNSET)),
+                             ("Aurora cluster 1 day", setp("aurora", "backupRetentionPeriod", "1"))],
+    "rds-deletion-protection": [("off", setp("db", "deletionProtection", False)),
+                                ("Aurora cluster off", setp("aurora", "deletionProtection", UNSET))],
+    "rds-final-snapshot": [("skipped", setp("db", "skipFinalSnapshot", True)),
+                           ("Aurora cluster skipped", setp("aurora", "skipFinalSnapshot", True))],
     "rds-force-ssl": [("force_ssl 0", setp("db-params", "parameters.0.value", "0")),
-                      ("default parameter group", unlink("db", "parameterGroupName"))],
+                      ("default parameter group", unlink("db", "parameterGroupName")),
+                      ("Aurora cluster parameter group without force_ssl",
+                       setp("aurora-params", "parameters", [{"name": "log_statement", "value": "ddl"}])),
+                      ("replica inherits the source's weak group", both(
+                          setp("db-params", "parameters.0.value", "0"),
+                          add(RDS, "replica", lambda s: {"replicateSourceDb": "db"}, replicateSourceDb="db")))],
     "redis-encryption-at-rest": [("off", setp("cache", "atRestEncryptionEnabled", False))],
     "redis-encryption-in-transit": [("off", setp("cache", "transitEncryptionEnabled", UNSET))],
-    "redis-auth": [("no token", setp("cache", "authToken", UNSET))],
+    "redis-auth": [("no token", setp("cache", "authToken", UNSET)),
+                   ("empty user groups", both(setp("cache", "authToken", UNSET), setp("cache", "userGroupIds", [])))],
+    "elasticache-cluster-encrypted": [
+        ("standalone redis node", both(unlink("cache-node", "replicationGroupId"),
+                                       setp("cache-node", "engine", "redis"))),
+        ("standalone valkey node", both(unlink("cache-node", "replicationGroupId"),
+                                        setp("cache-node", "engine", "valkey"))),
+        ("memcached without TLS", both(unlink("cache-node", "replicationGroupId"),
+                                       setp("cache-node", "engine", "memcached"))),
+    ],
+    "redis-snapshot-retention": [("zero", setp("cache", "snapshotRetentionLimit", 0)),
+                                 ("unset", setp("cache", "snapshotRetentionLimit", UNSET))],
     "ecs-container-non-root": [("root", _containers(user="root")), ("0:0", _containers(user="0:0")),
                                ("unset", _containers(user=None))],
     "ecs-container-read-only-root": [("writable", _containers(readonlyRootFilesystem=False))],
@@ -176,14 +247,52 @@ WEAKENINGS: dict[str, list[tuple[str, Weakening]]] = {
         ("database url name", _environment("DATABASE_URL", "postgresql://db/accunode")),
         ("AWS key value", _environment("UPSTREAM", "AKIAIOSFODNN7EXAMPLE")),
         ("URL with credentials", _environment("UPSTREAM", "https://user:pass@example.com/")),
+        ("*_PASS name", _environment("SMTP_PASS", "x")),
+        ("*_AUTH name", _environment("REDIS_AUTH", "x")),
+        ("camelCase token name", _environment("githubToken", "x")),
+        ("key=value connection string", _environment("MSSQL", "Server=db;User Id=app;Password=hunter22;")),
+        ("high-entropy token under a harmless name", _environment("SETTING", "Zx8kQ2pLm9Vb4Nc7Rt1Yw6Hs3Jd5Fg0A")),
+        ("EventBridge override carries a password", setp("nightly-task", "input", json.dumps(
+            {"containerOverrides": [{"name": "api", "environment": [{"name": "DB_PASSWORD", "value": "x"}]}]}))),
+        ("Lambda variable is a credential URL", setp("hook", "environment", {"variables": {
+            "UPSTREAM": "postgres://app:pw@db:5432/x"}})),
+    ],
+    "ecs-container-drop-capabilities": [
+        ("capabilities kept", _containers(linuxParameters={"initProcessEnabled": True})),
+        ("drops only NET_RAW", _containers(linuxParameters={"capabilities": {"drop": ["NET_RAW"]}})),
+        ("adds SYS_ADMIN", _containers(linuxParameters={"capabilities": {"drop": ["ALL"], "add": ["SYS_ADMIN"]}})),
+    ],
+    "ecs-exec-disabled-in-prod": [
+        ("service exec", setp("api-service", "enableExecuteCommand", True)),
+        ("EventBridge task exec", setp("nightly-task", "ecsTarget.enableExecuteCommand", "true")),
+        ("scheduler task exec", add(SCHEDULE, "weekly", lambda s: {"target": {"ecsParameters": {
+            "enableExecuteCommand": True, "networkConfiguration": {"subnets": [s.id("private-a")]}}}},
+            target="private-a")),
     ],
     "ecs-container-logging": [("no log driver", _containers(logConfiguration=None))],
     "ecr-scan-on-push": [("off", setp("repo", "imageScanningConfiguration.scanOnPush", False))],
     "ecr-immutable-tags": [("mutable", setp("repo", "imageTagMutability", "MUTABLE"))],
     "ecr-lifecycle-policy": [("none", remove("repo-lifecycle")),
                              ("no rules", setp("repo-lifecycle", "policy", json.dumps({"rules": []})))],
-    "alb-http-redirects-to-https": [("http forwards", setp("http", "defaultActions", [
-        {"type": "forward", "targetGroupArn": "arn:aws:elasticloadbalancing:tg/api"}]))],
+    "alb-http-redirects-to-https": [
+        ("http forwards", setp("http", "defaultActions", [
+            {"type": "forward", "targetGroupArn": "arn:aws:elasticloadbalancing:tg/api"}])),
+        ("listener rule on the HTTP listener forwards", add(LISTENER_RULE, "http-api", lambda s: {
+            "listenerArn": s.arn("http"), "priority": 5,
+            "actions": [{"type": "forward", "targetGroupArn": "arn:aws:elasticloadbalancing:tg/api"}]},
+            listenerArn="http")),
+        ("authenticate then forward over HTTP", setp("http", "defaultActions", [
+            {"type": "authenticate-oidc", "order": 1}, {"type": "forward", "order": 2}])),
+    ],
+    "lb-public-entry-tls": [
+        ("prod ALB with only HTTP forwarding", both(remove("https"), setp("http", "defaultActions", [
+            {"type": "forward", "targetGroupArn": "arn:aws:elasticloadbalancing:tg/api"}]))),
+        ("prod NLB with a plain TCP listener", both(
+            add(LB, "nlb", lambda s: {"loadBalancerType": "network", "internal": False}),
+            add(LISTENER, "nlb-tcp", lambda s: {"loadBalancerArn": s.arn("nlb"), "protocol": "TCP", "port": 443,
+                                                "defaultActions": [{"type": "forward"}]}, loadBalancerArn="nlb"))),
+        ("public ALB whose listeners only redirect", remove("https")),
+    ],
     "alb-tls-policy": [("TLS 1.0 policy", setp("https", "sslPolicy", "ELBSecurityPolicy-2016-08")),
                        ("unset", setp("https", "sslPolicy", UNSET))],
     "alb-drop-invalid-headers": [("kept", setp("alb", "dropInvalidHeaderFields", False))],
@@ -193,9 +302,44 @@ WEAKENINGS: dict[str, list[tuple[str, Weakening]]] = {
     "iam-no-admin-statements": [
         ("policy * on *", setp("app-policy", "policy", ADMIN_DOCUMENT)),
         ("role inline * on *", setp("task-role", "inlinePolicies", [{"name": "all", "policy": ADMIN_DOCUMENT}])),
+        ("policy as a dict, *:*", setp("app-policy", "policy", {"Statement": [
+            {"Effect": "Allow", "Action": ["*:*"], "Resource": ["*"]}]})),
+        ("user policy * on *", add("aws:iam/userPolicy:UserPolicy", "ci-user", lambda s: {
+            "user": "ci", "policy": ADMIN_DOCUMENT})),
     ],
-    "iam-no-administrator-access": [("attachment", setp("app-policy-attach", "policyArn", ADMIN)),
-                                    ("managedPolicyArns", setp("task-role", "managedPolicyArns", [ADMIN]))],
+    "iam-no-not-action-allow": [
+        ("NotAction allow", setp("app-policy", "policy", policy_document(
+            {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}))),
+        ("NotResource allow", setp("app-policy", "policy", policy_document(
+            {"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::secret/*"}))),
+        ("group policy NotAction", add("aws:iam/groupPolicy:GroupPolicy", "devs", lambda s: {
+            "group": "devs", "policy": policy_document({"Effect": "Allow", "NotAction": ["s3:DeleteBucket"],
+                                                        "Resource": "*"})})),
+    ],
+    "iam-no-privilege-escalation": [
+        ("iam:Attach* on *", setp("app-policy", "policy", policy_document(
+            {"Effect": "Allow", "Action": "iam:Attach*", "Resource": "*"}))),
+        ("PutRolePolicy on every role", setp("deploy-policy", "policy", policy_document(
+            {"Effect": "Allow", "Action": ["iam:PutRolePolicy"], "Resource": "arn:aws:iam::123456789012:role/*"}))),
+        ("CreatePolicyVersion, lower case", setp("app-policy", "policy", policy_document(
+            {"Effect": "Allow", "Action": "IAM:createpolicyversion", "Resource": "*"}))),
+        ("iam:* on any account", setp("task-role", "inlinePolicies", [{"name": "iam", "policy": policy_document(
+            {"Effect": "Allow", "Action": "iam:*", "Resource": "arn:aws:iam::*:*"})}])),
+    ],
+    "iam-no-administrator-access": [
+        ("attachment", setp("app-policy-attach", "policyArn", ADMIN)),
+        ("managedPolicyArns", setp("task-role", "managedPolicyArns", [ADMIN])),
+        ("IAMFullAccess on a user", add("aws:iam/userPolicyAttachment:UserPolicyAttachment", "ci-iam", lambda s: {
+            "user": "ci", "policyArn": "arn:aws:iam::aws:policy/IAMFullAccess"})),
+        ("PowerUserAccess on a group", add("aws:iam/groupPolicyAttachment:GroupPolicyAttachment", "devs-power",
+                                           lambda s: {"group": "devs",
+                                                      "policyArn": "arn:aws:iam::aws:policy/PowerUserAccess"})),
+        ("exclusive attachments", add("aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+                                      "excl", lambda s: {"roleName": "accunode-test-task-role",
+                                                         "policyArns": [ADMIN]})),
+        ("legacy PolicyAttachment", add("aws:iam/policyAttachment:PolicyAttachment", "legacy", lambda s: {
+            "roles": ["accunode-test-task-role"], "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"})),
+    ],
     "iam-passrole-scoped": [
         ("any role", setp("deploy-policy", "policy", policy_document(
             {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}))),
@@ -209,6 +353,62 @@ WEAKENINGS: dict[str, list[tuple[str, Weakening]]] = {
         ("no sub", setp("deploy-role", "assumeRolePolicy", github_trust(sub=None))),
         ("no aud", setp("deploy-role", "assumeRolePolicy", github_trust(aud=None))),
         ("wrong aud", setp("deploy-role", "assumeRolePolicy", github_trust(aud="sts.example.com"))),
+        ("sub under StringNotEquals", setp("deploy-role", "assumeRolePolicy", policy_document(
+            {"Effect": "Allow", "Principal": {"Federated": GITHUB_PROVIDER}, "Action": "sts:AssumeRoleWithWebIdentity",
+             "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                           "StringNotEquals": {"token.actions.githubusercontent.com:sub": "repo:evil/evil:*"}}}))),
+        ("sub StringLike repo:*/accunode", setp("deploy-role", "assumeRolePolicy",
+                                                github_trust(sub="repo:*/accunode:ref:refs/heads/main"))),
+        ("aud under StringLike *", setp("deploy-role", "assumeRolePolicy", policy_document(
+            {"Effect": "Allow", "Principal": {"Federated": GITHUB_PROVIDER}, "Action": "sts:AssumeRoleWithWebIdentity",
+             "Condition": {"StringLike": {"token.actions.githubusercontent.com:aud": "*",
+                                          "token.actions.githubusercontent.com:sub":
+                                              "repo:accunode/accunode:ref:refs/heads/prod"}}}))),
+        ("sub with ForAllValues", setp("deploy-role", "assumeRolePolicy", policy_document(
+            {"Effect": "Allow", "Principal": {"Federated": GITHUB_PROVIDER}, "Action": "sts:AssumeRoleWithWebIdentity",
+             "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                           "ForAllValues:StringLike": {"token.actions.githubusercontent.com:sub": "repo:a/b:*"}}}))),
+    ],
+    "iam-trust-not-open": [
+        ("Principal *", setp("task-role", "assumeRolePolicy", policy_document(
+            {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}))),
+        ("AWS * in a list", setp("task-role", "assumeRolePolicy", policy_document(
+            {"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::123456789012:root", "*"]},
+             "Action": "sts:AssumeRole"}))),
+        ("any account's root", setp("task-role", "assumeRolePolicy", policy_document(
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::*:root"}, "Action": "sts:AssumeRole"}))),
+        ("NotPrincipal", setp("task-role", "assumeRolePolicy", policy_document(
+            {"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::123456789012:root"},
+             "Action": "sts:AssumeRole"}))),
+        ("Principal * with a negated account condition", setp("task-role", "assumeRolePolicy", policy_document(
+            {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole",
+             "Condition": {"StringNotEquals": {"aws:PrincipalAccount": "999999999999"}}}))),
+        ("web identity without conditions", setp("task-role", "assumeRolePolicy", policy_document(
+            {"Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+             "Action": "sts:AssumeRoleWithWebIdentity"}))),
+    ],
+    "resource-policy-not-public": [
+        ("S3 bucket policy Allow *", setp("alb-logs-policy", "policy", policy_document(
+            {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+             "Resource": "arn:aws:s3:::accunode-test-alb-logs/*"}))),
+        ("SQS queue policy without its condition", setp("jobs-policy", "policy", policy_document(
+            {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sqs:SendMessage", "Resource": "*"}))),
+        ("SQS condition only StringLike *", setp("jobs-policy", "policy", policy_document(
+            {"Effect": "Allow", "Principal": "*", "Action": "sqs:*", "Resource": "*",
+             "Condition": {"StringLike": {"aws:SourceArn": "*"}}}))),
+        ("SNS topic policy NotPrincipal", setp("alarms", "policy", policy_document(
+            {"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sns:Publish",
+             "Resource": "*"}))),
+        ("KMS key policy for everyone", setp("key", "policy", policy_document(
+            {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt", "Resource": "*"}))),
+        ("ECR repository policy", add("aws:ecr/repositoryPolicy:RepositoryPolicy", "repo-policy", lambda s: {
+            "repository": "accunode-test", "policy": policy_document(
+                {"Effect": "Allow", "Principal": "*", "Action": "ecr:BatchGetImage"})}, repository="repo")),
+        ("Lambda permission for *", both(setp("hook-invoke", "principal", "*"),
+                                         setp("hook-invoke", "sourceArn", UNSET))),
+        ("public function URL permission", add(LAMBDA_PERMISSION, "url-public", lambda s: {
+            "function": "accunode-test-hook", "action": "lambda:InvokeFunctionUrl", "principal": "*",
+            "functionUrlAuthType": "NONE"})),
     ],
     "ecs-task-roles-distinct": [("same role", link("api-task", "taskRoleArn", ["execution-role"],
                                                    lambda s: s.arn("execution-role")))],
@@ -216,6 +416,11 @@ WEAKENINGS: dict[str, list[tuple[str, Weakening]]] = {
                             ("zero", setp("flow-logs", "retentionInDays", 0))],
     "ssm-secret-parameters-secure": [
         ("database url as String", setp("database-url", "type", "String")),
+        ("connection string parameter as String", add("aws:ssm/parameter:Parameter", "analytics-dsn", lambda s: {
+            "name": "/accunode/test/analytics-connection-string", "type": "String", "value": "x"})),
+        ("password parameter as StringList", add("aws:ssm/parameter:Parameter", "smtp", lambda s: {
+            "name": "/accunode/test/smtp_password", "type": "StringList", "value": "x"})),
+        ("plain parameter holding a credential URL", setp("log-level", "value", "redis://default:pw@cache:6379")),
         ("token-named parameter as String",
          add("aws:ssm/parameter:Parameter", "api-token",
              lambda s: {"name": "/accunode/test/api-token", "type": "String", "value": "x"})),
@@ -223,6 +428,26 @@ WEAKENINGS: dict[str, list[tuple[str, Weakening]]] = {
     "s3-public-access-blocked": [("no block", remove("alb-logs-pab")),
                                  ("one flag off", setp("alb-logs-pab", "restrictPublicBuckets", False))],
     "s3-bucket-encryption": [("no configuration", remove("alb-logs-sse"))],
+    "kms-key-rotation": [("off", setp("key", "enableKeyRotation", False)),
+                         ("unset", setp("key", "enableKeyRotation", UNSET))],
+    "sns-topic-encrypted": [("no key", setp("alarms", "kmsMasterKeyId", UNSET)),
+                            ("empty key", setp("alarms", "kmsMasterKeyId", ""))],
+    "sqs-queue-encrypted": [("SSE off", setp("jobs", "sqsManagedSseEnabled", False)),
+                            ("SSE 'false' string", setp("jobs", "sqsManagedSseEnabled", "false"))],
+    "ec2-imdsv2-required": [("optional tokens", setp("bastion-lt", "metadataOptions.httpTokens", "optional")),
+                            ("instance without metadata options", add(EC2, "bastion", lambda s: {
+                                "ami": "ami-0abcdef1234567890", "instanceType": "t3.micro"}))],
+    "ec2-no-public-ip": [("launch template interface",
+                          setp("bastion-lt", "networkInterfaces.0.associatePublicIpAddress", "true")),
+                         ("instance", add(EC2, "bastion", lambda s: {
+                             "associatePublicIpAddress": True, "metadataOptions": {"httpTokens": "required"}}))],
+    "lambda-function-url-auth": [("NONE", setp("hook-url", "authorizationType", "NONE")),
+                                 ("lower-case none", setp("hook-url", "authorizationType", "none"))],
+    "flow-log-all-traffic": [("REJECT only", setp("flow-log", "trafficType", "REJECT")),
+                             ("ACCEPT only", setp("flow-log", "trafficType", "ACCEPT"))],
+    "rds-log-exports": [("none", setp("db", "enabledCloudwatchLogsExports", UNSET)),
+                        ("only upgrade", setp("db", "enabledCloudwatchLogsExports", ["upgrade"])),
+                        ("Aurora cluster none", setp("aurora", "enabledCloudwatchLogsExports", []))],
     "security-exemptions": [],  # reports exemptions; see test_exemption_is_reported_as_advisory
 }
 

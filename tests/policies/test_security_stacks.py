@@ -18,7 +18,7 @@ import pytest
 from accunode.engine.graph import Resource, ResourceGraph
 from tests.policies._requests import PackHarness, Result
 
-STACKS = ["prod", "dev"]
+STACKS = ["prod", "staging", "dev"]
 LEVELS = {rule.id: rule.enforcement.value for rule in security.RULES}
 
 
@@ -47,7 +47,7 @@ def test_dev_stack_is_not_held_to_prod_only_rules(stack_graph):
 def the(graph: ResourceGraph, type_: str, where: Callable[[Resource], bool] = lambda r: True) -> Resource:
     found = [r for r in graph.of_type(type_) if where(r)]
     if not found:
-        pytest.skip(f"the program has no {type_} matching the weakening yet")
+        pytest.fail(f"the program has no {type_} matching the weakening (the fixture changed?)")
     return found[0]
 
 
@@ -62,7 +62,7 @@ def set_both(resource: Resource, key: str, value: Any) -> None:
 def remove(graph: ResourceGraph, type_: str) -> None:
     targets = graph.of_type(type_)
     if not targets:
-        pytest.skip(f"the program has no {type_} yet")
+        pytest.fail(f"the program has no {type_} (the fixture changed?)")
     graph.resources = [r for r in graph.resources if r not in targets]
 
 
@@ -89,7 +89,7 @@ def public_subnet(graph: ResourceGraph) -> Resource:
             for u in a.property_dependencies.get("subnetId", [])}
     subnet = next((graph.get(u) for u in sorted(urns)), None)
     if subnet is None:
-        pytest.skip("the program has no subnet routed to an internet gateway")
+        pytest.fail("the program has no subnet routed to an internet gateway (the fixture changed?)")
     return subnet
 
 
@@ -216,6 +216,111 @@ WEAKENINGS: list[tuple[str, str, Callable[[ResourceGraph], None]]] = [
         g, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")),
 ]
 
+
+
+# -- the changes people make next: new resource types and other spellings on the real program ----------
+
+def add_resource(graph: ResourceGraph, type_: str, name: str, inputs: dict[str, Any],
+                 deps: dict[str, list[str]] | None = None) -> Resource:
+    resource = Resource(urn=f"urn:pulumi:{graph.stack}::{graph.project}::{type_}::{name}", type=type_, name=name,
+                        custom=True, inputs=inputs, outputs=dict(inputs), property_dependencies=deps or {},
+                        dependencies=sorted({u for urns in (deps or {}).values() for u in urns}))
+    graph.resources.append(resource)
+    return resource
+
+
+def scheduled_task(graph: ResourceGraph, public_ip: bool = False, in_public_subnet: bool = False) -> None:
+    """An EventBridge rule that runs the worker's task definition, networked like the worker service."""
+    service = the(graph, "aws:ecs/service:Service", lambda r: "worker" in r.name)
+    network = dict(service.inputs["networkConfiguration"], assignPublicIp=public_ip)
+    deps = list(service.property_dependencies.get("networkConfiguration", []))
+    if in_public_subnet:
+        subnet = public_subnet(graph)
+        network["subnets"] = [subnet.outputs.get("id")]
+        deps = [subnet.urn]
+    add_resource(graph, "aws:cloudwatch/eventTarget:EventTarget", "nightly-reindex", {
+        "rule": "accunode-prod-nightly", "arn": "arn:aws:ecs:us-east-1:123456789012:cluster/accunode-prod",
+        "ecsTarget": {"taskDefinitionArn": service.inputs.get("taskDefinition"), "launchType": "FARGATE",
+                      "networkConfiguration": network}}, {"ecsTarget": deps})
+
+
+def policy_with(graph: ResourceGraph, statement: dict[str, Any]) -> None:
+    policy = the(graph, "aws:iam/rolePolicy:RolePolicy")
+    document = json.loads(policy.inputs["policy"])
+    document["Statement"].append(statement)
+    set_both(policy, "policy", json.dumps(document))
+
+
+def public_bucket_policy(graph: ResourceGraph) -> None:
+    policy = the(graph, "aws:s3/bucketPolicy:BucketPolicy")
+    document = json.loads(policy.inputs["policy"])
+    document["Statement"].append({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:GetObject",
+                                  "Resource": "arn:aws:s3:::accunode-prod/*"})
+    set_both(policy, "policy", json.dumps(document))
+
+
+def open_task_trust(graph: ResourceGraph) -> None:
+    role = the(graph, "aws:iam/role:Role", lambda r: "ecs-tasks" in str(r.inputs.get("assumeRolePolicy")))
+    set_both(role, "assumeRolePolicy", json.dumps({"Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}))
+
+
+def plain_http_entry(graph: ResourceGraph) -> None:
+    https = the(graph, "aws:lb/listener:Listener", listener("HTTPS"))
+    graph.resources.remove(https)
+    set_both(the(graph, "aws:lb/listener:Listener", listener("HTTP")), "defaultActions", https.inputs["defaultActions"])
+
+
+def standalone_redis(graph: ResourceGraph) -> None:
+    cache = the(graph, REDIS)
+    add_resource(graph, "aws:elasticache/cluster:Cluster", "sessions", {
+        "clusterId": "accunode-prod-sessions", "engine": "redis", "nodeType": "cache.t3.micro",
+        "numCacheNodes": 1, "subnetGroupName": cache.inputs.get("subnetGroupName")},
+        {"subnetGroupName": list(cache.property_dependencies.get("subnetGroupName", []))})
+
+
+def unencrypted_aurora(graph: ResourceGraph) -> None:
+    db = the(graph, RDS)
+    add_resource(graph, "aws:rds/cluster:Cluster", "analytics", {
+        "clusterIdentifier": "accunode-prod-analytics", "engine": "aurora-postgresql", "storageEncrypted": False,
+        "backupRetentionPeriod": 7, "deletionProtection": True, "dbSubnetGroupName": db.inputs["dbSubnetGroupName"],
+        "enabledCloudwatchLogsExports": ["postgresql"]},
+        {"dbSubnetGroupName": list(db.property_dependencies.get("dbSubnetGroupName", []))})
+
+
+def env_connection_string(graph: ResourceGraph) -> None:
+    containers(graph, lambda c: c.setdefault("environment", []).append(
+        {"name": "UPSTREAM", "value": "Server=db;User Id=app;Password=hunter2hunter2;"}))
+
+
+NEXT_CHANGES: list[tuple[str, str, Callable[[ResourceGraph], None]]] = [
+    ("ecs-service-no-public-ip", "scheduled task with a public IP", lambda g: scheduled_task(g, public_ip=True)),
+    ("ecs-service-private-subnets", "scheduled task in a public subnet",
+     lambda g: scheduled_task(g, in_public_subnet=True)),
+    ("ecs-exec-disabled-in-prod", "ECS Exec on the API", lambda g: set_both(
+        the(g, "aws:ecs/service:Service"), "enableExecuteCommand", True)),
+    ("ecs-container-drop-capabilities", "capabilities kept",
+     lambda g: containers(g, lambda c: c.pop("linuxParameters", None))),
+    ("ecs-container-no-plaintext-secrets", "connection string in the environment", env_connection_string),
+    ("iam-no-privilege-escalation", "task policy may attach policies to any role", lambda g: policy_with(
+        g, {"Effect": "Allow", "Action": "iam:AttachRolePolicy", "Resource": "*"})),
+    ("iam-no-not-action-allow", "task policy allows NotAction", lambda g: policy_with(
+        g, {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})),
+    ("iam-trust-not-open", "task role assumable by anyone", open_task_trust),
+    ("resource-policy-not-public", "bucket policy opened to everyone", public_bucket_policy),
+    ("lb-public-entry-tls", "public entry over plain HTTP", plain_http_entry),
+    ("elasticache-cluster-encrypted", "a standalone Redis for sessions", standalone_redis),
+    ("rds-storage-encrypted", "an unencrypted Aurora cluster", unencrypted_aurora),
+    ("kms-key-rotation", "rotation off", lambda g: set_both(the(g, "aws:kms/key:Key"), "enableKeyRotation", False)),
+    ("sqs-queue-encrypted", "queue SSE off", lambda g: set_both(the(g, "aws:sqs/queue:Queue"),
+                                                                "sqsManagedSseEnabled", False)),
+    ("sns-topic-encrypted", "topic without a key", lambda g: set_both(the(g, "aws:sns/topic:Topic"),
+                                                                      "kmsMasterKeyId", None)),
+    ("flow-log-all-traffic", "flow log of rejects only", lambda g: set_both(
+        the(g, "aws:ec2/flowLog:FlowLog"), "trafficType", "REJECT")),
+    ("rds-log-exports", "no log exports", lambda g: set_both(the(g, RDS), "enabledCloudwatchLogsExports", None)),
+]
+WEAKENINGS += NEXT_CHANGES
 
 @pytest.mark.parametrize("preview", [False, True], ids=["up", "first-preview"])
 @pytest.mark.parametrize(("rule", "weaken"), [pytest.param(rule, weaken, id=f"{rule}: {label}")

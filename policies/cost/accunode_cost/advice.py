@@ -7,9 +7,8 @@ from collections.abc import Iterator, Mapping
 from accunode.costs import Estimate, load_price_book
 from accunode.costs.commitments import advice as commitment_advice
 from accunode.costs.commitments import commitments
-from accunode.engine.graph import is_unknown
 
-from ._frame import ADVISORY, LOW, Context, Res, Rule, Stack, number, text
+from ._frame import ADVISORY, LOW, Context, Res, Rule, Stack, is_unknown, number, text
 from .budget import estimate_stack, money
 
 NAT, EIP = "aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip"

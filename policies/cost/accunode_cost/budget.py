@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from accunode.costs import Estimate, Item, estimate_for
 from accunode.settings import NAMESPACE
 
-from ._frame import ADVISORY, HIGH, MEDIUM, Context, Res, Rule, Stack, number
+from ._frame import ADVISORY, HIGH, MEDIUM, Context, Res, Rule, Stack, number, to_wire
 
 LARGEST = 5
 DEFAULT_WARN_SHARE = 0.8
@@ -31,7 +31,8 @@ def estimate_stack(stack: Stack, ctx: Context) -> Estimate | None:
     if settings is None:
         ctx.skip(f"not priced: {ctx.settings_problem}")
         return None
-    items = [Item(type=r.type, name=r.name, urn=r.urn, props=r.props, parent=r.parent, property_dependencies=r.deps)
+    items = [Item(type=r.type, name=r.name, urn=r.urn, props=to_wire(r.props), parent=r.parent,
+                  property_dependencies=r.deps)
              for r in stack.resources]
     estimate = estimate_for(items, settings)
     if estimate.problem:  # e.g. a region without a price book: not applicable, never a violation

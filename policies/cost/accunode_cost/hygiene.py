@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from accunode.engine.graph import is_unknown
-
-from ._frame import LOW, MEDIUM, Context, Res, Rule, Stack, number, text
+from ._frame import ALL_TYPES, LOW, MEDIUM, Context, Res, Rule, Stack, is_unknown, number, text
 
 # AWS types that take a ``tags`` input in pulumi-aws 7 (tests/policies/test_cost_rules.py checks this list
 # against the SDK for every type the program creates). A type not listed counts as taggable when its
@@ -113,7 +111,7 @@ def gp3_storage(res: Res, ctx: Context) -> Iterator[str]:
 RULES = [
     Rule("cost-allocation-tags", "tagging",
          "Every taggable AWS resource carries the cost-allocation tags project, environment and owner or cost-center.",
-         MEDIUM, cost_tags,
+         MEDIUM, cost_tags, types=ALL_TYPES,
          settings={"required": {"type": "array", "items": {"type": "string"}, "default": list(REQUIRED_TAGS),
                                 "description": "Tags every taggable resource must carry."},
                    "anyOf": {"type": "array", "items": {"type": "array", "items": {"type": "string"}},

@@ -10,9 +10,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from accunode import catalog
-from accunode.engine.graph import is_unknown
 
-from ._frame import MEDIUM, Context, Res, Rule, number, text
+from ._frame import MEDIUM, Context, Res, Rule, is_unknown, number, text
 
 RDS = "aws:rds/instance:Instance"
 REDIS = "aws:elasticache/replicationGroup:ReplicationGroup"

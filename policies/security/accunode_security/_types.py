@@ -44,3 +44,40 @@ BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 BUCKET_PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 BUCKET_SSE = ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
               "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
+
+RDS_CLUSTER = "aws:rds/cluster:Cluster"
+RDS_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
+RDS_CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+CACHE_CLUSTER = "aws:elasticache/cluster:Cluster"
+MANAGED_PREFIX_LIST = "aws:ec2/managedPrefixList:ManagedPrefixList"
+MANAGED_PREFIX_LIST_ENTRY = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry"
+
+ECS_TASK_SET = "aws:ecs/taskSet:TaskSet"
+EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+SCHEDULE = "aws:scheduler/schedule:Schedule"
+PIPE = "aws:pipes/pipe:Pipe"
+LISTENER_RULES = ("aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule")
+
+IAM_USER_POLICY_ATTACHMENT = "aws:iam/userPolicyAttachment:UserPolicyAttachment"
+IAM_GROUP_POLICY_ATTACHMENT = "aws:iam/groupPolicyAttachment:GroupPolicyAttachment"
+IAM_EXCLUSIVE_ATTACHMENTS = ("aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+                             "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive",
+                             "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive")
+SSO_MANAGED_POLICY_ATTACHMENT = "aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment"
+
+KMS_KEY = "aws:kms/key:Key"
+SNS_TOPIC = "aws:sns/topic:Topic"
+SQS_QUEUE = "aws:sqs/queue:Queue"
+EC2_INSTANCE = "aws:ec2/instance:Instance"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+LAMBDA_FUNCTION = "aws:lambda/function:Function"
+LAMBDA_FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
+LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
+
+# Resource types that carry a resource policy document in ``policy``.
+RESOURCE_POLICY_TYPES = (
+    "aws:s3/bucketPolicy:BucketPolicy", *BUCKETS, "aws:ecr/repositoryPolicy:RepositoryPolicy",
+    "aws:ecr/registryPolicy:RegistryPolicy", "aws:sqs/queuePolicy:QueuePolicy", SQS_QUEUE,
+    "aws:sns/topicPolicy:TopicPolicy", SNS_TOPIC, KMS_KEY, "aws:kms/keyPolicy:KeyPolicy",
+    "aws:secretsmanager/secretPolicy:SecretPolicy", "aws:secretsmanager/secret:Secret",
+)

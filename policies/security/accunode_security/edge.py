@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from . import _types as t
-from ._config import flag
-from ._props import UNKNOWN, as_bool, dicts, get, known_strings
-from ._rules import HIGH, LOW, MEDIUM, Context, Graph, Res, Rule
+from ._frame import CRITICAL, HIGH, LOW, MEDIUM, UNKNOWN, Context, Graph, Res, Rule, as_bool, dicts, known_strings
 
 AREA = "edge"
 # Elastic Load Balancing policies that accept only TLS 1.2 and newer
@@ -43,37 +41,84 @@ def _protocol(listener: Res) -> str | None:
     return value.upper() if isinstance(value, str) else None
 
 
-def _redirects_to_https(listener: Res) -> bool | object:
-    actions = listener.get("defaultActions")
+SERVING_ACTIONS = {"forward", "authenticate-oidc", "authenticate-cognito"}  # redirect/fixed-response serve no app
+
+
+def _serves(actions: object) -> bool | object:
+    """Whether actions pass traffic to targets (UNKNOWN when they cannot be read)."""
     if actions is UNKNOWN:
         return UNKNOWN
-    for action in dicts(actions):
-        protocol = get(action, "redirect", "protocol")
-        if protocol is UNKNOWN:
-            return UNKNOWN
-        if action.get("type") == "redirect" and isinstance(protocol, str) and protocol.upper() == "HTTPS":
-            return True
-    return False
+    kinds = [a.get("type") for a in dicts(actions)]
+    if UNKNOWN in kinds:
+        return UNKNOWN
+    return any(isinstance(k, str) and k.lower() in SERVING_ACTIONS for k in kinds)
+
+
+def _internet_facing(lb: Res) -> bool | object:
+    internal = as_bool(lb.get("internal"))
+    return UNKNOWN if internal is UNKNOWN else internal is not True and lb.get("loadBalancerType") != "gateway"
+
+
+def _plain_serving(graph: Graph, ctx: Context, listener: Res) -> list[str]:
+    """Where a plain (non-TLS) listener passes traffic on: its default actions and each listener rule."""
+    found = []
+    serves = _serves(listener.get("defaultActions"))
+    if serves is UNKNOWN:
+        ctx.unknown(f"{listener.name}.defaultActions")
+    elif serves:
+        found.append("its default action forwards")
+    for rule in graph.pointing_at(listener, "listenerArn", *t.LISTENER_RULES):
+        serves = _serves(rule.get("actions"))
+        if serves is UNKNOWN:
+            ctx.unknown(f"{rule.name}.actions")
+        elif serves:
+            found.append(f"listener rule {rule.name} forwards")
+    return found
+
+
+def _listeners(graph: Graph, lb: Res) -> list[Res]:
+    return [listener for listener in graph.of_type(*t.LISTENERS)
+            if lb in graph.linked(listener, "loadBalancerArn", *t.LOAD_BALANCERS)]
 
 
 def check_http_redirect(graph: Graph, ctx: Context) -> Iterator[tuple[Res, str]]:
-    listeners = graph.of_type(*t.LISTENERS)
     for lb in graph.of_type(*t.LOAD_BALANCERS):
-        own = [listener for listener in listeners if lb in graph.linked(listener, "loadBalancerArn", t.LOAD_BALANCERS)]
+        own = _listeners(graph, lb)
         if any(listener.get("protocol") is UNKNOWN for listener in own):
             ctx.unknown(f"{lb.name} listener protocols")
         if not any(_protocol(listener) in ENCRYPTED_PROTOCOLS for listener in own):
             continue
         for listener in own:
-            if _protocol(listener) != "HTTP":
+            if _protocol(listener) in ENCRYPTED_PROTOCOLS or _protocol(listener) is None:
                 continue
-            redirects = _redirects_to_https(listener)
-            if redirects is UNKNOWN:
-                ctx.unknown(f"{listener.name}.defaultActions")
-            elif redirects is not True:
-                yield listener, (f"HTTP listener {listener.name} of {lb.name} serves plain HTTP although the load "
-                                 "balancer has an HTTPS listener; make its default action a redirect to HTTPS "
-                                 "(port 443, HTTP_301).")
+            for where in _plain_serving(graph, ctx, listener):
+                yield listener, (f"{_protocol(listener)} listener {listener.name} of {lb.name} serves traffic in the "
+                                 f"clear ({where}) although the load balancer has a TLS listener; make HTTP "
+                                 "listeners and their rules only redirect to HTTPS (port 443, HTTP_301), and move "
+                                 "TCP services to a TLS listener.")
+
+
+def check_public_entry_tls(graph: Graph, ctx: Context) -> Iterator[tuple[Res, str]]:
+    for lb in graph.of_type(*t.LOAD_BALANCERS):
+        facing = _internet_facing(lb)
+        if facing is UNKNOWN:
+            ctx.unknown(f"{lb.name}.internal")
+        if facing is not True:
+            continue
+        own = _listeners(graph, lb)
+        for listener in own:
+            protocol = _protocol(listener)
+            if listener.get("protocol") is UNKNOWN:
+                ctx.unknown(f"{listener.name}.protocol")
+            elif protocol not in ENCRYPTED_PROTOCOLS:
+                for where in _plain_serving(graph, ctx, listener):
+                    yield listener, (f"internet-facing load balancer {lb.name} serves {protocol or 'plain'} traffic "
+                                     f"on listener {listener.name} ({where}); in prod every public entry uses TLS: "
+                                     "an HTTPS (or TLS) listener with an ACM certificate, HTTP only redirecting.")
+        if own and not any(_protocol(listener) in ENCRYPTED_PROTOCOLS for listener in own) and \
+                not any(listener.get("protocol") is UNKNOWN for listener in own):
+            yield lb, (f"internet-facing load balancer {lb.name} has no TLS listener; add an HTTPS listener with an "
+                       "ACM certificate (accunode:certificateArn).")
 
 
 def check_tls_policy(res: Res, ctx: Context) -> Iterator[str]:
@@ -121,14 +166,14 @@ def check_deletion_protection(res: Res, ctx: Context) -> Iterator[str]:
 
 
 def check_waf(graph: Graph, ctx: Context) -> Iterator[tuple[Res, str]]:
-    if not flag(ctx.config, "requireWaf", stack_key="waf"):
+    if not ctx.flag("requireWaf", stack_key="waf"):
         ctx.skip("this stack does not require WAF (requireWaf / accunode:waf)")
         return
     associations = graph.of_type(t.WAF_ASSOCIATION)
     for lb in graph.of_type(*t.LOAD_BALANCERS):
         if not _is_application(lb) or as_bool(lb.get("internal")) is True:
             continue
-        if not any(lb in graph.linked(a, "resourceArn", t.LOAD_BALANCERS) for a in associations):
+        if not any(lb in graph.linked(a, "resourceArn", *t.LOAD_BALANCERS) for a in associations):
             yield lb, (f"load balancer {lb.name} has no web ACL although this stack requires WAF; add "
                        "aws.wafv2.WebAclAssociation(resource_arn=<the load balancer's ARN>, web_acl_arn=...).")
 
@@ -136,8 +181,11 @@ def check_waf(graph: Graph, ctx: Context) -> Iterator[tuple[Res, str]]:
 LB_TYPES = t.LOAD_BALANCERS
 RULES = [
     Rule("alb-http-redirects-to-https", AREA,
-         "HTTP listeners must redirect to HTTPS when the load balancer has an HTTPS listener.",
-         HIGH, check_http_redirect, stack=True),
+         "When a load balancer has a TLS listener, its plain listeners only redirect (default actions and "
+         "listener rules alike).", HIGH, check_http_redirect, stack=True),
+    Rule("lb-public-entry-tls", AREA,
+         "In prod, every internet-facing load balancer (ALB or NLB) serves traffic only over TLS.",
+         CRITICAL, check_public_entry_tls, stack=True, prod_only=True),
     Rule("alb-tls-policy", AREA, "HTTPS listeners must use a TLS 1.2+ security policy.",
          HIGH, check_tls_policy, types=t.LISTENERS,
          settings={"allowedPolicies": {"type": "array", "items": {"type": "string"},

@@ -1,23 +1,40 @@
-"""Identity: least-privilege IAM documents, no admin attachments, scoped PassRole, pinned GitHub OIDC trust."""
+"""Identity: least-privilege IAM documents in every form (inline, managed, user and group policies),
+no admin-equivalent attachments through any attachment type, scoped PassRole, no escalation actions
+on wildcards, trust policies that name their principals, pinned GitHub OIDC trust."""
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterator
 from typing import Any
 
+from . import _iam as iam
 from . import _types as t
-from ._props import UNKNOWN, as_list, dicts, known_strings, parse_json
-from ._rules import CRITICAL, HIGH, MEDIUM, Context, Graph, Res, Rule
+from ._frame import CRITICAL, HIGH, MEDIUM, UNKNOWN, Context, Graph, Res, Rule, dicts, known_strings
 
 AREA = "identity"
 GITHUB_OIDC = "token.actions.githubusercontent.com"
 GITHUB_AUDIENCE = "sts.amazonaws.com"
-ADMIN_POLICIES = ("AdministratorAccess",)
+# AWS managed policies that grant admin or a path to it (IAM write on everything).
+ADMIN_POLICIES = ("AdministratorAccess", "AdministratorAccess-Amplify", "AdministratorAccess-AWSElasticBeanstalk",
+                  "IAMFullAccess", "PowerUserAccess", "AWSOrganizationsFullAccess", "AWSSSOMasterAccountAdministrator",
+                  "AWSIdentityCenterFullAccess")
 POLICY_DOCUMENT_TYPES = (t.IAM_POLICY, t.IAM_ROLE_POLICY, t.IAM_ROLE, t.IAM_USER_POLICY, t.IAM_GROUP_POLICY)
-ATTACHMENT_TYPES = (t.IAM_ROLE, t.IAM_ROLE_POLICY_ATTACHMENT, t.IAM_POLICY_ATTACHMENT,
-                    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
-                    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment")
+ATTACHMENT_TYPES = (t.IAM_ROLE, t.IAM_ROLE_POLICY_ATTACHMENT, t.IAM_POLICY_ATTACHMENT, t.IAM_USER_POLICY_ATTACHMENT,
+                    t.IAM_GROUP_POLICY_ATTACHMENT, *t.IAM_EXCLUSIVE_ATTACHMENTS, t.SSO_MANAGED_POLICY_ATTACHMENT)
+ATTACHMENT_KEYS = ("policyArn", "policyArns", "managedPolicyArns", "managedPolicyArn")
+# Actions that let a principal grant itself more (Rhino Security Labs' IAM escalation methods).
+ESCALATION_ACTIONS = (
+    "iam:AttachRolePolicy", "iam:AttachUserPolicy", "iam:AttachGroupPolicy", "iam:PutRolePolicy", "iam:PutUserPolicy",
+    "iam:PutGroupPolicy", "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:PassRole",
+    "iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:UpdateAssumeRolePolicy",
+    "iam:AddUserToGroup", "iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary",
+    "sts:AssumeRole",
+)
+# Condition keys that limit "anyone" to a known caller.
+RESTRICTING_KEYS = {"aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:sourcevpc", "aws:sourcevpce",
+                    "aws:principalorgid", "aws:principalorgpaths", "aws:principalaccount", "aws:principalarn",
+                    "aws:sourceorgid", "aws:sourceorgpaths", "aws:sourceip", "aws:vpcsourceip", "kms:calleraccount",
+                    "aws:userid", "sts:externalid"}
 
 
 def _documents(res: Res, ctx: Context) -> list[tuple[str, dict[str, Any]]]:
@@ -32,90 +49,94 @@ def _documents(res: Res, ctx: Context) -> list[tuple[str, dict[str, Any]]]:
             raw.append((f"inline policy {name if isinstance(name, str) else index}", item.get("policy")))
     else:
         raw.append(("policy", res.get("policy")))
-    documents = []
-    for label, value in raw:
-        document = parse_json(value)
-        if document is UNKNOWN:
-            ctx.unknown(label)
-        elif isinstance(document, dict):
-            documents.append((label, document))
-    return documents
+    return [(label, doc) for label, value in raw if (doc := iam.document(value, ctx, label)) is not None]
 
 
-def statements(document: Any) -> list[dict[str, Any]]:
-    return list(dicts(document.get("Statement") if isinstance(document, dict) else None))
+def _allowed(res: Res, ctx: Context) -> Iterator[tuple[str, dict[str, Any]]]:
+    for label, document in _documents(res, ctx):
+        for statement in iam.statements(document):
+            if iam.allows(statement):
+                yield label, statement
 
 
-def _allows(statement: dict[str, Any]) -> bool:
-    return statement.get("Effect", "Allow") != "Deny"
-
-
-def _values(statement: dict[str, Any], key: str, ctx: Context, label: str) -> list[str]:
-    value = statement.get(key)
-    if value is UNKNOWN or (isinstance(value, list) and UNKNOWN in value):
-        ctx.unknown(f"{label}.{key}")
-    return known_strings(value)
+def _wildcard(resource: str) -> bool:
+    """``*``, or an ARN whose account or resource part is a bare wildcard (``arn:aws:iam::*:role/*``)."""
+    if resource == "*":
+        return True
+    parts = resource.split(":", 5)
+    return len(parts) == 6 and (parts[4] == "*" or parts[5] in ("*", "role/*", "user/*", "policy/*", "group/*"))
 
 
 def check_no_admin_statements(res: Res, ctx: Context) -> Iterator[str]:
-    for label, document in _documents(res, ctx):
-        for statement in statements(document):
-            if not _allows(statement):
-                continue
-            actions = _values(statement, "Action", ctx, label)
-            resources = _values(statement, "Resource", ctx, label)
-            if any(a.strip() in ("*", "*:*") for a in actions) and "*" in [r.strip() for r in resources]:
-                yield (f"{label} allows every action on every resource (Action \"*\", Resource \"*\"); list the "
-                       "actions and resource ARNs the principal needs.")
+    for label, statement in _allowed(res, ctx):
+        actions = iam.values(statement, "Action", ctx, label)
+        resources = iam.values(statement, "Resource", ctx, label)
+        if any(a in ("*", "*:*") for a in actions) and "*" in resources:
+            yield (f"{label} allows every action on every resource (Action \"*\", Resource \"*\"); list the "
+                   "actions and resource ARNs the principal needs.")
+
+
+def check_no_not_action(res: Res, ctx: Context) -> Iterator[str]:
+    for label, statement in _allowed(res, ctx):
+        for key, listed in (("NotAction", "every action except those listed"),
+                            ("NotResource", "every resource except those listed")):
+            if statement.get(key) is not None:
+                yield (f"{label} allows {key} ({listed}, including every action AWS adds later); write an "
+                       f"Allow with the {key.removeprefix('Not')} list the principal needs.")
+
+
+def check_no_escalation(res: Res, ctx: Context) -> Iterator[str]:
+    for label, statement in _allowed(res, ctx):
+        resources = iam.values(statement, "Resource", ctx, label)
+        wild = [r for r in resources if _wildcard(r)]
+        if not wild:
+            continue
+        actions = iam.values(statement, "Action", ctx, label)
+        granted = sorted({action for action in ESCALATION_ACTIONS if action != "iam:PassRole"
+                          for pattern in actions if iam.action_matches(pattern, action)})
+        if granted and not any(a in ("*", "*:*") for a in actions):  # "*" on "*" is iam-no-admin-statements
+            yield (f"{label} allows {', '.join(granted[:4])}{' ...' if len(granted) > 4 else ''} on {wild[0]}, which "
+                   "lets the principal grant itself more; name the exact roles, users or policies it may change.")
 
 
 def _admin_arns(value: Any) -> list[str]:
-    return [arn for arn in known_strings(value) if arn.rsplit("/", 1)[-1] in ADMIN_POLICIES and ":policy/" in arn]
+    return [arn for arn in known_strings(value)
+            if ":iam::aws:policy/" in arn and arn.rsplit("/", 1)[-1] in ADMIN_POLICIES]
 
 
 def check_no_administrator_access(res: Res, ctx: Context) -> Iterator[str]:
-    # An unknown ARN comes from a resource of this stack, so it is not the AWS-managed policy.
-    for arn in _admin_arns(res.get("managedPolicyArns" if res.type == t.IAM_ROLE else "policyArn")):
-        yield f"attaches {arn}; attach a policy with only the permissions this principal needs."
+    # An unknown ARN comes from a resource of this stack, so it is not an AWS-managed policy.
+    for key in ATTACHMENT_KEYS:
+        for arn in _admin_arns(res.get(key)):
+            yield (f"attaches {arn}, which grants admin or IAM write on everything; attach a policy with only the "
+                   "permissions this principal needs.")
 
 
 def _passes_role(action: str) -> bool:
-    return fnmatch.fnmatchcase("iam:passrole", action.strip().lower())
+    return iam.action_matches(action, "iam:PassRole")
 
 
 def check_passrole_scoped(res: Res, ctx: Context) -> Iterator[str]:
-    for label, document in _documents(res, ctx):
-        for statement in statements(document):
-            if not _allows(statement) or not any(_passes_role(a) for a in _values(statement, "Action", ctx, label)):
-                continue
-            if statement.get("NotResource") is not None:
-                yield (f"{label} allows iam:PassRole with NotResource (every role but some); list the role ARNs "
-                       "it may pass in Resource.")
-                continue
-            wild = [r for r in _values(statement, "Resource", ctx, label) if "*" in r or "?" in r]
-            if wild:
-                yield (f"{label} allows iam:PassRole on {', '.join(wild)}; list the exact role ARNs it may pass "
-                       "(e.g. the service's task and execution roles).")
+    for label, statement in _allowed(res, ctx):
+        if not any(_passes_role(a) for a in iam.values(statement, "Action", ctx, label)):
+            continue
+        if statement.get("NotResource") is not None:
+            yield (f"{label} allows iam:PassRole with NotResource (every role but some); list the role ARNs "
+                   "it may pass in Resource.")
+            continue
+        wild = [r for r in iam.values(statement, "Resource", ctx, label) if "*" in r or "?" in r]
+        if wild:
+            yield (f"{label} allows iam:PassRole on {', '.join(wild)}; list the exact role ARNs it may pass "
+                   "(e.g. the service's task and execution roles).")
 
 
-def _conditions(statement: dict[str, Any]) -> dict[str, list[Any]]:
-    """Condition key (lower case) -> [(operator, values)] across operators."""
-    found: dict[str, list[Any]] = {}
-    condition = statement.get("Condition")
-    for operator, block in (condition.items() if isinstance(condition, dict) else []):
-        for key, values in (block.items() if isinstance(block, dict) else []):
-            found.setdefault(str(key).lower(), []).append((str(operator), as_list(values)))
-    return found
-
-
-def _github_statement(statement: dict[str, Any], conditions: dict[str, list[Any]]) -> bool | object:
-    principal = statement.get("Principal")
-    federated = principal.get("Federated") if isinstance(principal, dict) else None
-    if any(GITHUB_OIDC in f for f in known_strings(federated)):
+def _github_statement(statement: dict[str, Any], conditions: list[tuple[str, str, list[Any]]]) -> bool | object:
+    principals, unknown = iam.principal_values(statement)
+    if any(isinstance(p, tuple) and p[0] == "Federated" and GITHUB_OIDC in p[1] for p in principals):
         return True
-    if any(key.startswith(f"{GITHUB_OIDC}:") for key in conditions):
+    if any(key.startswith(f"{GITHUB_OIDC}:") for _, key, _ in conditions):
         return True
-    return UNKNOWN if federated is UNKNOWN or (isinstance(federated, list) and UNKNOWN in federated) else False
+    return UNKNOWN if unknown else False
 
 
 def _sub_problem(value: Any) -> str | None:
@@ -131,36 +152,76 @@ def _sub_problem(value: Any) -> str | None:
 
 
 def check_github_oidc_trust(res: Res, ctx: Context) -> Iterator[str]:
-    document = parse_json(res.get("assumeRolePolicy"))
-    if document is UNKNOWN:
-        ctx.unknown("assumeRolePolicy")
-        return
-    for statement in statements(document):
-        conditions = _conditions(statement)
+    document = iam.document(res.get("assumeRolePolicy"), ctx, "assumeRolePolicy")
+    for statement in iam.statements(document):
+        conditions = iam.conditions(statement)
         github = _github_statement(statement, conditions)
         if github is UNKNOWN:
             ctx.unknown("assumeRolePolicy Principal.Federated")
-        if github is not True or not _allows(statement):
+        if github is not True or not iam.allows(statement):
             continue
-        audiences = conditions.get(f"{GITHUB_OIDC}:aud", [])
-        pinned = [v for op, values in audiences if op == "StringEquals" for v in values]
+        audiences = [(op, items) for op, key, items in conditions if key == f"{GITHUB_OIDC}:aud"]
+        pinned = [v for op, items in audiences if iam.pins(op, items) for v in items]
         if not pinned or any(v not in (GITHUB_AUDIENCE, UNKNOWN) for v in pinned):
             yield (f"the GitHub OIDC trust does not pin {GITHUB_OIDC}:aud; add StringEquals "
                    f"{{\"{GITHUB_OIDC}:aud\": \"{GITHUB_AUDIENCE}\"}}.")
-        subjects = [v for _, values in conditions.get(f"{GITHUB_OIDC}:sub", []) for v in values]
-        if not subjects:
+        subjects = [(op, items) for op, key, items in conditions if key == f"{GITHUB_OIDC}:sub"]
+        loose = sorted({op for op, items in subjects if op not in iam.POSITIVE_OPERATORS})
+        if loose:
+            yield (f"the GitHub OIDC trust tests {GITHUB_OIDC}:sub with {', '.join(loose)}, which admits every "
+                   "repository it does not exclude (or any token without the key); use StringEquals/StringLike "
+                   "on sub = repo:<org>/<repo>:ref:refs/heads/<branch>.")
+        values = [v for op, items in subjects if op in iam.POSITIVE_OPERATORS for v in items]
+        if not values:
             yield (f"the GitHub OIDC trust has no {GITHUB_OIDC}:sub condition, so any repository can assume the "
                    "role; add StringEquals/StringLike on sub = repo:<org>/<repo>:ref:refs/heads/<branch>.")
-        for problem in filter(None, map(_sub_problem, subjects)):
+        for problem in filter(None, map(_sub_problem, values)):
             yield (f"the GitHub OIDC trust's sub {problem}; pin it to repo:<org>/<repo>:ref:refs/heads/<branch> "
                    "(or :environment:<name>).")
+
+
+def restricted(conditions: list[tuple[str, str, list[Any]]]) -> bool:
+    """Whether a condition limits the statement to a known caller (account, org, source, network)."""
+    return any(key in RESTRICTING_KEYS and iam.pins(op, items) for op, key, items in conditions)
+
+
+def open_statement(statement: dict[str, Any]) -> str | None:
+    """Why an Allow statement admits anyone (None when it names its principals or is restricted)."""
+    if statement.get("NotPrincipal") is not None:
+        return "NotPrincipal (everyone except those listed)"
+    principals, _ = iam.principal_values(statement)
+    everyone = [p for p in principals if iam.is_everyone(p)]
+    if everyone and not restricted(iam.conditions(statement)):
+        return "Principal \"*\" without a condition on the caller's account, organization or source"
+    return None
+
+
+def check_trust_not_open(res: Res, ctx: Context) -> Iterator[str]:
+    document = iam.document(res.get("assumeRolePolicy"), ctx, "assumeRolePolicy")
+    for statement in iam.statements(document):
+        if not iam.allows(statement):
+            continue
+        reason = open_statement(statement)
+        if reason:
+            yield (f"the trust policy lets anyone assume the role ({reason}); name the account, role or service "
+                   "principal that may assume it.")
+            continue
+        principals, _ = iam.principal_values(statement)
+        for _, provider in (p for p in principals if isinstance(p, tuple) and p[0] == "Federated"):
+            if GITHUB_OIDC in provider or "saml-provider/" in provider:
+                continue  # GitHub: iam-github-oidc-trust-pinned; SAML assertions name the IdP's users
+            issuer = provider.split("oidc-provider/", 1)[-1]
+            keys = {key for op, key, items in iam.conditions(statement) if iam.pins(op, items)}
+            if not any(key.endswith((":aud", ":sub", ":amr")) for key in keys):
+                yield (f"the trust policy lets any identity of {issuer} assume the role (no aud or sub condition); "
+                       f"add StringEquals on {issuer}:aud and {issuer}:sub.")
 
 
 def check_task_roles_distinct(graph: Graph, ctx: Context) -> Iterator[tuple[Res, str]]:
     for task in graph.of_type(t.TASK_DEFINITION):
         execution, role = task.get("executionRoleArn"), task.get("taskRoleArn")
-        execution_roles = graph.linked(task, "executionRoleArn", (t.IAM_ROLE,))
-        task_roles = graph.linked(task, "taskRoleArn", (t.IAM_ROLE,))
+        execution_roles = graph.linked(task, "executionRoleArn", t.IAM_ROLE)
+        task_roles = graph.linked(task, "taskRoleArn", t.IAM_ROLE)
         same = [r.name for r in execution_roles if r in task_roles]
         if not same and isinstance(execution, str) and execution and execution == role:
             same = [execution]
@@ -174,13 +235,25 @@ def check_task_roles_distinct(graph: Graph, ctx: Context) -> Iterator[tuple[Res,
 RULES = [
     Rule("iam-no-admin-statements", AREA, "IAM policies must not allow action \"*\" on resource \"*\".",
          CRITICAL, check_no_admin_statements, types=POLICY_DOCUMENT_TYPES),
-    Rule("iam-no-administrator-access", AREA, "No principal may have the AdministratorAccess managed policy.",
-         CRITICAL, check_no_administrator_access, types=ATTACHMENT_TYPES),
+    Rule("iam-no-not-action-allow", AREA,
+         "IAM policies must not allow with NotAction or NotResource (they grant everything not listed).",
+         HIGH, check_no_not_action, types=POLICY_DOCUMENT_TYPES),
+    Rule("iam-no-privilege-escalation", AREA,
+         "IAM policies must not allow privilege-escalation actions (iam:Attach*/Put*Policy, CreatePolicyVersion, "
+         "CreateAccessKey, UpdateAssumeRolePolicy, ...) on wildcard resources.",
+         CRITICAL, check_no_escalation, types=POLICY_DOCUMENT_TYPES),
+    Rule("iam-no-administrator-access", AREA,
+         "No principal may have AdministratorAccess or another admin-equivalent AWS managed policy, through any "
+         "attachment type.", CRITICAL, check_no_administrator_access, types=ATTACHMENT_TYPES),
     Rule("iam-passrole-scoped", AREA, "iam:PassRole must be limited to named roles, without wildcards.",
          HIGH, check_passrole_scoped, types=POLICY_DOCUMENT_TYPES),
     Rule("iam-github-oidc-trust-pinned", AREA,
-         "GitHub OIDC trust must pin aud to sts.amazonaws.com and sub to one repository (no wildcard in org/repo).",
-         CRITICAL, check_github_oidc_trust, types=(t.IAM_ROLE,)),
+         "GitHub OIDC trust must pin aud to sts.amazonaws.com and sub to one repository (no wildcard in org/repo, "
+         "no negated operator).", CRITICAL, check_github_oidc_trust, types=(t.IAM_ROLE,)),
+    Rule("iam-trust-not-open", AREA,
+         "Role trust policies must name who may assume them: no Principal \"*\" without a caller condition, no "
+         "NotPrincipal, no web-identity trust without aud/sub conditions.",
+         CRITICAL, check_trust_not_open, types=(t.IAM_ROLE,)),
     Rule("ecs-task-roles-distinct", AREA, "ECS task definitions must use different task and execution roles.",
          MEDIUM, check_task_roles_distinct, stack=True),
 ]

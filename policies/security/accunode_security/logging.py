@@ -9,20 +9,14 @@ stack, and survives imports of older buckets. A stack that accepts the implicit 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from . import _types as t
-from ._props import UNKNOWN, as_bool, as_number, as_str, dicts, get
-from ._rules import HIGH, MEDIUM, Context, Graph, Res, Rule
-from .containers import REFERENCE_SUFFIXES, secret_looking_value
+from ._frame import HIGH, MEDIUM, UNKNOWN, Context, Graph, Res, Rule, as_bool, as_number, as_str, dicts, get
+from .containers import secret_looking_name, secret_looking_value
 
 AREA = "logging"
-SECRET_WORDS = {"password", "passwd", "pwd", "secret", "secrets", "token", "key", "apikey", "credential",
-                "credentials", "dsn", "private"}
-SECRET_PHRASES = ("database-url", "db-url", "redis-url", "cache-url", "broker-url", "connection-string",
-                  "database-uri")
 PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 SSE_ALGORITHMS = {"AES256", "aws:kms", "aws:kms:dsse"}
 ACCOUNT_PUBLIC_ACCESS_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
@@ -38,13 +32,7 @@ def check_log_retention(res: Res, ctx: Context) -> Iterator[str]:
 
 def secret_looking_parameter(name: str) -> bool:
     """Judged on the last path segment: ``/app/prod/database-url`` yes, ``/app/prod/kms-key-arn`` no."""
-    leaf = name.rstrip("/").rsplit("/", 1)[-1].lower().replace("_", "-")
-    words = [w for w in re.split(r"[^a-z0-9]+", leaf) if w]
-    if any(phrase in leaf for phrase in SECRET_PHRASES):
-        return True
-    if not words or words[-1].upper() in REFERENCE_SUFFIXES:
-        return False
-    return bool(set(words) & SECRET_WORDS)
+    return secret_looking_name(name.rstrip("/").rsplit("/", 1)[-1])
 
 
 def check_ssm_secure_string(res: Res, ctx: Context) -> Iterator[str]:
@@ -75,7 +63,7 @@ def check_s3_public_access(graph: Graph, ctx: Context) -> Iterator[tuple[Res, st
         return
     blocks = graph.of_type(t.BUCKET_PUBLIC_ACCESS_BLOCK)
     for bucket in graph.of_type(*t.BUCKETS):
-        own = [b for b in blocks if bucket in graph.linked(b, "bucket", t.BUCKETS)]
+        own = [b for b in blocks if bucket in graph.linked(b, "bucket", *t.BUCKETS)]
         if not own:
             yield bucket, (f"bucket {bucket.name} has no public access block; add aws.s3.BucketPublicAccessBlock "
                            "with all four settings true.")
@@ -113,7 +101,7 @@ def check_s3_encryption(graph: Graph, ctx: Context) -> Iterator[tuple[Res, str]]
     accept_default = ctx.config.get("acceptDefaultEncryption") is True
     configurations = graph.of_type(*t.BUCKET_SSE)
     for bucket in graph.of_type(*t.BUCKETS):
-        own = [c for c in configurations if bucket in graph.linked(c, "bucket", t.BUCKETS)]
+        own = [c for c in configurations if bucket in graph.linked(c, "bucket", *t.BUCKETS)]
         inline = bucket.get("serverSideEncryptionConfiguration")
         if not own and inline in (None, {}, []):
             if not accept_default:

@@ -14,12 +14,28 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import _types as t
-from ._props import UNKNOWN, as_bool, as_list, as_number, dicts, get, known_strings
-from ._rules import ADVISORY, CRITICAL, HIGH, LOW, MEDIUM, Context, Graph, Res, Rule
+from ._frame import (
+    ADVISORY,
+    CRITICAL,
+    HIGH,
+    LOW,
+    MEDIUM,
+    UNKNOWN,
+    Context,
+    Graph,
+    Res,
+    Rule,
+    as_bool,
+    as_list,
+    as_number,
+    dicts,
+    get,
+    known_strings,
+)
 
 AREA = "network"
 PUBLIC_PORTS = (80, 443)
-DATA_PORTS = (5432, 6379)
+DATA_PORTS = (5432, 3306, 6379, 11211)
 ALL_PROTOCOLS = {"-1", "all"}
 PORTED_PROTOCOLS = {"tcp", "udp", "6", "17"}
 
@@ -36,9 +52,9 @@ def _routes_to_igw(graph: Graph, table: Res) -> Res | str | None:
     if inline:
         return inline[0]
     for route in graph.of_type(t.ROUTE):
-        if table not in graph.linked(route, "routeTableId", (t.ROUTE_TABLE, t.DEFAULT_ROUTE_TABLE)):
+        if table not in graph.linked(route, "routeTableId", t.ROUTE_TABLE, t.DEFAULT_ROUTE_TABLE):
             continue
-        gateways = graph.linked(route, "gatewayId", (t.INTERNET_GATEWAY,))
+        gateways = graph.linked(route, "gatewayId", t.INTERNET_GATEWAY)
         if gateways:
             return gateways[0]
         gateway = route.get("gatewayId")
@@ -51,17 +67,17 @@ def _route_tables(graph: Graph, subnet: Res) -> list[Res]:
     """The subnet's explicitly associated route tables, else its VPC's main route table(s)."""
     tables = [table
               for assoc in graph.of_type(t.ROUTE_TABLE_ASSOCIATION)
-              if subnet in graph.linked(assoc, "subnetId", (t.SUBNET,))
-              for table in graph.linked(assoc, "routeTableId", (t.ROUTE_TABLE, t.DEFAULT_ROUTE_TABLE))]
+              if subnet in graph.linked(assoc, "subnetId", t.SUBNET)
+              for table in graph.linked(assoc, "routeTableId", t.ROUTE_TABLE, t.DEFAULT_ROUTE_TABLE)]
     if tables:
         return tables
-    vpcs = graph.linked(subnet, "vpcId", (t.VPC,))
+    vpcs = graph.linked(subnet, "vpcId", t.VPC)
     main = [table
             for assoc in graph.of_type(t.MAIN_ROUTE_TABLE_ASSOCIATION)
-            if any(v in graph.linked(assoc, "vpcId", (t.VPC,)) for v in vpcs)
-            for table in graph.linked(assoc, "routeTableId", (t.ROUTE_TABLE,))]
+            if any(v in graph.linked(assoc, "vpcId", t.VPC) for v in vpcs)
+            for table in graph.linked(assoc, "routeTableId", t.ROUTE_TABLE)]
     main += [d for d in graph.of_type(t.DEFAULT_ROUTE_TABLE)
-             if any(v in graph.linked(d, "defaultRouteTableId", (t.VPC,)) for v in vpcs)]
+             if any(v in graph.linked(d, "defaultRouteTableId", t.VPC) for v in vpcs)]
     return main
 
 
@@ -91,7 +107,7 @@ def _placement(graph: Graph, ctx: Context, res: Res, subnets: list[Res], what: s
 def _group_subnets(graph: Graph, ctx: Context, res: Res, key: str, group_type: str,
                    what: str, setting: str) -> Iterator[tuple[Res, str]]:
     value = res.get(key)
-    groups = graph.linked(res, key, (group_type,))
+    groups = graph.linked(res, key, group_type)
     if not groups:
         if value is UNKNOWN:
             ctx.unknown(f"{res.name}.{key}")
@@ -102,44 +118,116 @@ def _group_subnets(graph: Graph, ctx: Context, res: Res, key: str, group_type: s
             ctx.unknown(f"{res.name}.{key} ({value!r} is not managed by this stack)")
         return
     for group in groups:
-        subnets = graph.linked(group, "subnetIds", (t.SUBNET,))
+        subnets = graph.linked(group, "subnetIds", t.SUBNET)
         if not subnets:
             ctx.unknown(f"{group.name}.subnetIds")
         yield from _placement(graph, ctx, res, subnets, what)
 
 
+def _inherited_from(graph: Graph, res: Res) -> tuple[bool, list[Res]]:
+    """(whether ``res`` takes its placement from another resource, and that resource if the stack has it):
+    a same-region read replica from its source, an Aurora instance from its cluster, a cache cluster
+    from its replication group."""
+    inherits = {t.RDS_INSTANCE: ("replicateSourceDb", t.RDS_INSTANCE),
+                t.RDS_CLUSTER_INSTANCE: ("clusterIdentifier", t.RDS_CLUSTER),
+                t.CACHE_CLUSTER: ("replicationGroupId", t.REDIS)}
+    for key, *types in [inherits[res.type]] if res.type in inherits else []:
+        value = res.get(key)
+        if value is UNKNOWN or (isinstance(value, str) and value) or res.deps.get(key):
+            return True, graph.linked(res, key, *types)
+    return False, []
+
+
+DATA_STORES = (
+    (t.RDS_INSTANCE, "dbSubnetGroupName", t.RDS_SUBNET_GROUP, "RDS instance", "db_subnet_group_name"),
+    (t.RDS_CLUSTER, "dbSubnetGroupName", t.RDS_SUBNET_GROUP, "Aurora cluster", "db_subnet_group_name"),
+    (t.RDS_CLUSTER_INSTANCE, "dbSubnetGroupName", t.RDS_SUBNET_GROUP, "Aurora instance", "db_subnet_group_name"),
+    (t.REDIS, "subnetGroupName", t.CACHE_SUBNET_GROUP, "ElastiCache replication group", "subnet_group_name"),
+    (t.CACHE_CLUSTER, "subnetGroupName", t.CACHE_SUBNET_GROUP, "ElastiCache cluster", "subnet_group_name"),
+)
+
+
+def _store_placement(graph: Graph, ctx: Context, res: Res, depth: int = 0) -> Iterator[tuple[Res, str]]:
+    spec = next(s for s in DATA_STORES if s[0] == res.type)
+    _, key, group_type, what, setting = spec
+    if res.get(key) in (None, "") and not res.deps.get(key):
+        inherits, sources = _inherited_from(graph, res)
+        if inherits:
+            if not sources:
+                ctx.unknown(f"{res.name} placement (inherited from a resource this stack does not manage)")
+            for source in sources[:1] if depth < 3 else []:
+                for _, message in _store_placement(graph, ctx, source, depth + 1):
+                    yield res, f"{what} {res.name} inherits its placement: {message}"
+            return
+    yield from _group_subnets(graph, ctx, res, key, group_type, what, setting)
+
+
 def check_data_tier_private(graph: Graph, ctx: Context) -> Iterator[tuple[Res, str]]:
-    for db in graph.of_type(t.RDS_INSTANCE):
-        yield from _group_subnets(graph, ctx, db, "dbSubnetGroupName", t.RDS_SUBNET_GROUP, "RDS instance",
-                                  "db_subnet_group_name")
-    for cache in graph.of_type(t.REDIS):
-        yield from _group_subnets(graph, ctx, cache, "subnetGroupName", t.CACHE_SUBNET_GROUP,
-                                  "ElastiCache replication group", "subnet_group_name")
+    for store_type, *_ in DATA_STORES:
+        for res in graph.of_type(store_type):
+            yield from _store_placement(graph, ctx, res)
+
+
+# Every way to run an ECS task: (what, property dependency key, path to the ECS block, path inside it
+# to the awsvpc network configuration).
+RUN_PATHS = {
+    t.ECS_SERVICE: ("ECS service", "networkConfiguration", (), ("networkConfiguration",)),
+    t.ECS_TASK_SET: ("ECS task set", "networkConfiguration", (), ("networkConfiguration",)),
+    t.EVENT_TARGET: ("EventBridge ECS target", "ecsTarget", ("ecsTarget",), ("networkConfiguration",)),
+    t.SCHEDULE: ("EventBridge Scheduler ECS target", "target", ("target", "ecsParameters"),
+                 ("networkConfiguration",)),
+    t.PIPE: ("EventBridge Pipes ECS target", "targetParameters", ("targetParameters", "ecsTaskParameters"),
+             ("networkConfiguration", "awsVpcConfiguration")),
+}
+
+
+def ecs_block(res: Res) -> object:
+    """The resource's ECS run block (``{}`` for services), None when it runs no ECS task, or UNKNOWN."""
+    _, _, block_path, _ = RUN_PATHS[res.type]
+    return res.get(*block_path) if block_path else res.props
+
+
+def network_configuration(res: Res) -> object:
+    _, _, block_path, path = RUN_PATHS[res.type]
+    return res.get(*block_path, *path)
 
 
 def check_services_private(graph: Graph, ctx: Context) -> Iterator[tuple[Res, str]]:
-    for service in graph.of_type(t.ECS_SERVICE):
-        config = service.get("networkConfiguration")
-        subnets = graph.linked(service, "networkConfiguration", (t.SUBNET,), value=get(config, "subnets"))
+    for res in graph.of_type(*RUN_PATHS):
+        what, key, _, _ = RUN_PATHS[res.type]
+        block = ecs_block(res)
+        if block is UNKNOWN:
+            ctx.unknown(f"{res.name} ECS parameters")
+            continue
+        if block is None:
+            continue  # an EventBridge target of another kind (SNS, Lambda, ...)
+        config = network_configuration(res)
+        subnets = graph.linked(res, key, t.SUBNET, value=get(config, "subnets"))
         if not subnets:
             if config is UNKNOWN or get(config, "subnets") is UNKNOWN:
-                ctx.unknown(f"{service.name}.networkConfiguration.subnets")
+                ctx.unknown(f"{res.name} network configuration subnets")
             elif not known_strings(get(config, "subnets")):
-                yield service, (f"ECS service {service.name} names no subnets; set network_configuration.subnets "
-                                "to the private subnets (awsvpc mode).")
+                yield res, (f"{what} {res.name} names no subnets; set its network configuration's subnets to the "
+                            "private subnets (awsvpc mode).")
             else:
-                ctx.unknown(f"{service.name}.networkConfiguration.subnets (not managed by this stack)")
+                ctx.unknown(f"{res.name} subnets (not managed by this stack)")
             continue
-        yield from _placement(graph, ctx, service, subnets, "ECS service")
+        yield from _placement(graph, ctx, res, subnets, what)
 
 
 def check_service_no_public_ip(res: Res, ctx: Context) -> Iterator[str]:
-    assign = as_bool(res.get("networkConfiguration", "assignPublicIp"))
+    what = RUN_PATHS[res.type][0]
+    block = ecs_block(res)
+    if block is UNKNOWN:
+        ctx.unknown("ECS parameters")
+    if block is None or block is UNKNOWN:
+        return
+    assign = as_bool(get(network_configuration(res), "assignPublicIp"))
     if assign is True:
-        yield ("network_configuration.assign_public_ip is true; set it to false and reach the internet "
-               "through the NAT gateway.")
+        yield (f"{what}: the network configuration's assign_public_ip is on; set it to false (DISABLED) and reach "
+               "the internet through the NAT gateway.")
     elif assign is UNKNOWN:
-        ctx.unknown("networkConfiguration.assignPublicIp")
+        ctx.unknown("assignPublicIp")
 
 
 def check_subnet_no_auto_public_ip(res: Res, ctx: Context) -> Iterator[str]:
@@ -202,7 +290,7 @@ class SgRule:
 
     @property
     def open_to_internet(self) -> list[str]:
-        return [c for c in self.cidrs if _is_anywhere(c)]
+        return [c for c in self.cidrs if _is_anywhere(c)] or covers_everything(self.cidrs)
 
     def describe_ports(self) -> str:
         ports = self.port_range()
@@ -234,6 +322,30 @@ def _cidrs(rule: SgRule, *values: Any) -> None:
                 rule.cidrs.append(item)
 
 
+def covers_everything(cidrs: list[str]) -> list[str]:
+    """The address families (0.0.0.0/0, ::/0) that ``cidrs`` cover together (split halves, many ranges)."""
+    families: dict[int, list[Any]] = {4: [], 6: []}
+    for cidr in cidrs:
+        try:
+            network = ipaddress.ip_network(cidr.strip(), strict=False)
+        except ValueError:
+            continue
+        families[network.version].append(network)
+    everything = {4: ipaddress.ip_network("0.0.0.0/0"), 6: ipaddress.ip_network("::/0")}
+    return [str(everything[v]) for v, nets in families.items()
+            if nets and list(ipaddress.collapse_addresses(nets)) == [everything[v]]]
+
+
+def _prefix_list_cidrs(graph: Graph, res: Res, key: str, value: Any) -> list[str]:
+    """The CIDRs of the managed prefix lists (of this stack) a rule references."""
+    cidrs = []
+    for prefix_list in graph.linked(res, key, t.MANAGED_PREFIX_LIST, value=value):
+        cidrs += [e["cidr"] for e in dicts(prefix_list.get("entries")) if isinstance(e.get("cidr"), str)]
+        cidrs += [c for e in graph.pointing_at(prefix_list, "prefixListId", t.MANAGED_PREFIX_LIST_ENTRY)
+                  if isinstance(c := e.get("cidr"), str)]
+    return cidrs
+
+
 def _has(value: Any) -> bool | Any:
     if value is UNKNOWN:
         return UNKNOWN
@@ -248,19 +360,21 @@ def security_group_rules(graph: Graph, ctx: Context) -> list[SgRule]:
     for res in graph.of_type(t.INGRESS_RULE, t.EGRESS_RULE):
         rule = SgRule(res, res.name, "ingress" if res.type == t.INGRESS_RULE else "egress",
                       res.get("ipProtocol"), res.get("fromPort"), res.get("toPort"),
-                      groups=graph.linked(res, "securityGroupId", (t.SECURITY_GROUP,)))
+                      groups=graph.linked(res, "securityGroupId", t.SECURITY_GROUP))
         _cidrs(rule, res.get("cidrIpv4"), res.get("cidrIpv6"))
         rule.peer_group = _has(res.get("referencedSecurityGroupId")) is not False
         rule.prefix_list = _has(res.get("prefixListId")) is not False
+        rule.cidrs += _prefix_list_cidrs(graph, res, "prefixListId", res.get("prefixListId"))
         rules.append(rule)
     for res in graph.of_type(t.SECURITY_GROUP_RULE):
         rule = SgRule(res, res.name, str(res.get("type")), res.get("protocol"), res.get("fromPort"),
-                      res.get("toPort"), groups=graph.linked(res, "securityGroupId", (t.SECURITY_GROUP,)))
+                      res.get("toPort"), groups=graph.linked(res, "securityGroupId", t.SECURITY_GROUP))
         if res.get("type") is UNKNOWN:
             ctx.unknown(f"{res.name}.type")
         _cidrs(rule, res.get("cidrBlocks"), res.get("ipv6CidrBlocks"))
         rule.peer_group = _has(res.get("sourceSecurityGroupId")) is not False or as_bool(res.get("self")) is True
         rule.prefix_list = _has(res.get("prefixListIds")) is not False
+        rule.cidrs += _prefix_list_cidrs(graph, res, "prefixListIds", res.get("prefixListIds"))
         rules.append(rule)
     for group in graph.of_type(t.SECURITY_GROUP):
         for direction in ("ingress", "egress"):
@@ -274,27 +388,36 @@ def security_group_rules(graph: Graph, ctx: Context) -> list[SgRule]:
                 rule.peer_group = _has(block.get("securityGroups")) is not False or \
                     as_bool(block.get("self")) is True
                 rule.prefix_list = _has(block.get("prefixListIds")) is not False
+                rule.cidrs += _prefix_list_cidrs(graph, group, direction, block.get("prefixListIds"))
                 rules.append(rule)
     return rules
 
 
 def load_balancer_groups(graph: Graph) -> list[Res]:
     return [group for lb in graph.of_type(*t.LOAD_BALANCERS)
-            for group in graph.linked(lb, "securityGroups", (t.SECURITY_GROUP,))]
+            for group in graph.linked(lb, "securityGroups", t.SECURITY_GROUP)]
 
 
 def _group_names(rule: SgRule) -> str:
     return ", ".join(g.name for g in rule.groups) or "an unknown security group"
 
 
+def _group_key(rule: SgRule) -> tuple[str, ...]:
+    return tuple(sorted(g.urn for g in rule.groups)) or ("unmanaged", str(rule.res.get("securityGroupId")))
+
+
 def check_public_ingress(graph: Graph, ctx: Context) -> Iterator[tuple[Res, str]]:
     lb_groups = load_balancer_groups(graph)
-    for rule in security_group_rules(graph, ctx):
-        if rule.direction != "ingress":
-            continue
+    ingress = [rule for rule in security_group_rules(graph, ctx) if rule.direction == "ingress"]
+    by_group: dict[tuple[str, ...], list[str]] = {}
+    for rule in ingress:
+        by_group.setdefault(_group_key(rule), []).extend(rule.cidrs)
+    for rule in ingress:
         if rule.peers_unknown:
             ctx.unknown(f"{rule.label} source CIDRs")
         anywhere = rule.open_to_internet
+        if not anywhere and rule.cidrs and covers_everything(by_group[_group_key(rule)]):
+            anywhere = [f"{', '.join(rule.cidrs)} (with the group's other ranges: every address)"]
         if not anywhere:
             continue
         if not rule.groups or any(g not in lb_groups for g in rule.groups):
@@ -331,10 +454,10 @@ def check_no_all_ports_egress(graph: Graph, ctx: Context) -> Iterator[tuple[Res,
 
 
 def data_tier_groups(graph: Graph) -> list[Res]:
-    groups = [g for db in graph.of_type(t.RDS_INSTANCE)
-              for g in graph.linked(db, "vpcSecurityGroupIds", (t.SECURITY_GROUP,))]
-    groups += [g for cache in graph.of_type(t.REDIS)
-               for g in graph.linked(cache, "securityGroupIds", (t.SECURITY_GROUP,))]
+    groups = [g for db in graph.of_type(t.RDS_INSTANCE, t.RDS_CLUSTER)
+              for g in graph.linked(db, "vpcSecurityGroupIds", t.SECURITY_GROUP)]
+    groups += [g for cache in graph.of_type(t.REDIS, t.CACHE_CLUSTER)
+               for g in graph.linked(cache, "securityGroupIds", t.SECURITY_GROUP)]
     return groups
 
 
@@ -361,7 +484,7 @@ def check_data_tier_ingress(graph: Graph, ctx: Context) -> Iterator[tuple[Res, s
 def check_default_sg_closed(graph: Graph, ctx: Context) -> Iterator[tuple[Res, str]]:
     managed = graph.of_type(t.DEFAULT_SECURITY_GROUP)
     for vpc in graph.of_type(t.VPC):
-        if not any(vpc in graph.linked(d, "vpcId", (t.VPC,)) for d in managed):
+        if not any(vpc in graph.linked(d, "vpcId", t.VPC) for d in managed):
             yield vpc, (f"VPC {vpc.name}'s default security group keeps AWS's default rules (all traffic within the "
                         "group, all egress); manage it with aws.ec2.DefaultSecurityGroup(vpc_id=...) and no rules.")
     for group in managed:
@@ -377,23 +500,27 @@ def check_default_sg_closed(graph: Graph, ctx: Context) -> Iterator[tuple[Res, s
 def check_flow_logs(graph: Graph, ctx: Context) -> Iterator[tuple[Res, str]]:
     flow_logs = graph.of_type(t.FLOW_LOG)
     for vpc in graph.of_type(t.VPC):
-        if not any(vpc in graph.linked(f, "vpcId", (t.VPC,)) for f in flow_logs):
+        if not any(vpc in graph.linked(f, "vpcId", t.VPC) for f in flow_logs):
             yield vpc, (f"VPC {vpc.name} has no flow log; add aws.ec2.FlowLog(vpc_id=..., traffic_type=\"ALL\") "
                         "to a log group with retention.")
 
 
 RULES = [
     Rule("data-tier-private-subnets", AREA,
-         "RDS instances and ElastiCache replication groups must be placed only in private subnets.",
+         "Every data store (RDS instances and replicas, Aurora clusters and instances, ElastiCache replication "
+         "groups and clusters) must be placed only in private subnets.",
          CRITICAL, check_data_tier_private, stack=True),
-    Rule("ecs-service-private-subnets", AREA, "ECS services must run only in private subnets.",
-         HIGH, check_services_private, stack=True),
-    Rule("ecs-service-no-public-ip", AREA, "ECS services must not assign public IPs to tasks.",
-         HIGH, check_service_no_public_ip, types=(t.ECS_SERVICE,)),
+    Rule("ecs-service-private-subnets", AREA,
+         "ECS services and every other way to run a task (task sets, EventBridge targets, schedules and pipes) "
+         "must run only in private subnets.", HIGH, check_services_private, stack=True),
+    Rule("ecs-service-no-public-ip", AREA,
+         "ECS services and every other way to run a task must not assign public IPs to tasks.",
+         HIGH, check_service_no_public_ip, types=tuple(RUN_PATHS)),
     Rule("subnet-no-auto-public-ip", AREA, "Subnets should not map public IPs on launch.",
          LOW, check_subnet_no_auto_public_ip, types=(t.SUBNET,), enforcement=ADVISORY),
     Rule("security-group-public-ingress", AREA,
-         "Ingress from 0.0.0.0/0 or ::/0 is allowed only on the load balancer's security group, on tcp 80 and 443.",
+         "Ingress from anywhere (0.0.0.0/0, ::/0, ranges or prefix lists that together cover them) is allowed only "
+         "on the load balancer's security group, on tcp 80 and 443.",
          CRITICAL, check_public_ingress, stack=True),
     Rule("security-group-no-all-ports-ingress", AREA, "Security-group ingress rules must not allow all ports.",
          HIGH, check_no_all_ports_ingress, stack=True),

@@ -1,11 +1,13 @@
-"""Reading resource properties defensively.
+"""Reading resource properties defensively, with one representation of "unknown".
 
-``pulumi_policy`` hands rules its ``unknown_checking_proxy``: reading an unknown value raises
-``UnknownValueError`` and the whole rule turns into an advisory "can't run policy during preview".
-Rules here unwrap the proxy first (:func:`unwrap`) and treat an unknown as just another value, so
-they check what is known and say what they could not check.
+Over the wire an unknown value is one of the engine's sentinel strings (``04da6b54-...`` for a
+string, ``1c4a061d-...`` for a bool, ...), and ``pulumi_policy`` wraps props in an unknown-checking
+proxy whose reads raise ``UnknownValueError``. :func:`unwrap` converts once, at the frame's door:
+proxies become plain dicts and lists, every sentinel becomes the single :data:`UNKNOWN` object.
+Rules only ever compare with ``UNKNOWN``; :func:`to_wire` turns it back into the sentinel for code
+outside the packs (the cost model) that reads the engine's form.
 
-Every accessor accepts anything (``None``, wrong types, unknown sentinels) and never raises.
+Every accessor accepts anything (``None``, wrong types, ``UNKNOWN``) and never raises.
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ try:  # private classes of the SDK's proxy; unwrapping without them still works 
 except ImportError:  # pragma: no cover - the SDK always ships them
     _DictProxy = _ListProxy = ()  # type: ignore[assignment,misc]
 
+# The engine's sentinels (pulumi/sdk/go/common/resource/plugin/rpc.go); the same strings as
+# accunode.engine.graph.UNKNOWNS, repeated here so the packs run without the accunode package.
+UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 UNKNOWNS = frozenset({
-    "04da6b54-80e4-46f7-96ec-b56ff0331ba9",  # string
+    UNKNOWN_STRING,
     "3eeb2bf0-c639-47a8-9e75-3b44932eb421",  # number
     "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",  # bool
     "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",  # array
@@ -28,6 +33,8 @@ UNKNOWNS = frozenset({
     "030794c1-ac77-496b-92df-f27374a8bd58",  # asset
     "e48ece36-62e2-4504-bad9-02848725956a",  # archive
 })
+# A secret as the engine marshals it; the SDK unwraps top-level secrets, nested JSON may still carry one.
+SECRET_KEY, SECRET_SIG = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
 
 
 class _Unknown:
@@ -55,15 +62,28 @@ def is_unknown(value: Any) -> bool:
 
 
 def unwrap(value: Any) -> Any:
-    """Plain dicts/lists from the SDK's proxies; unknown sentinels become :data:`UNKNOWN`."""
+    """Plain dicts/lists from the SDK's proxies; sentinels become :data:`UNKNOWN`; secrets their value."""
     if isinstance(value, (_DictProxy, _ListProxy)):
         value = value["__target"]
     if is_unknown(value):
         return UNKNOWN
     if isinstance(value, Mapping):
+        if value.get(SECRET_KEY) == SECRET_SIG:
+            return unwrap(value.get("value"))
         return {str(key): unwrap(item) for key, item in value.items()}
     if isinstance(value, Sequence) and not isinstance(value, str | bytes):
         return [unwrap(item) for item in value]
+    return value
+
+
+def to_wire(value: Any) -> Any:
+    """The inverse for code that reads the engine's form: :data:`UNKNOWN` back to the string sentinel."""
+    if value is UNKNOWN:
+        return UNKNOWN_STRING
+    if isinstance(value, dict):
+        return {key: to_wire(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [to_wire(item) for item in value]
     return value
 
 
@@ -91,12 +111,15 @@ def get(value: Any, *path: str | int) -> Any:
     return value
 
 
+TRUE_WORDS, FALSE_WORDS = {"true", "enabled", "yes"}, {"false", "disabled", "no"}
+
+
 def as_bool(value: Any) -> bool | _Unknown | None:
-    """True/False for booleans and their usual string forms; UNKNOWN; None when absent or unreadable."""
+    """True/False for booleans and their usual string forms (``"ENABLED"`` too); UNKNOWN; None otherwise."""
     if value is UNKNOWN or isinstance(value, bool) or value is None:
         return value
-    if isinstance(value, str) and value.strip().lower() in {"true", "false"}:
-        return value.strip().lower() == "true"
+    if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
+        return value.strip().lower() in TRUE_WORDS
     if isinstance(value, int | float) and value in (0, 1):
         return bool(value)
     return None
@@ -108,13 +131,13 @@ def as_number(value: Any) -> float | _Unknown | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value) if value == value else None  # NaN is unreadable
+        return float(value) if value == value and abs(value) != float("inf") else None
     if isinstance(value, str):
         try:
             number = float(value.strip())
         except ValueError:
             return None
-        return number if number == number else None
+        return number if number == number and abs(number) != float("inf") else None
     return None
 
 
@@ -133,6 +156,17 @@ def as_str(value: Any) -> str | _Unknown | None:
     if value is UNKNOWN or isinstance(value, str):
         return value
     return None
+
+
+def number(value: Any) -> float | None:
+    """A known number (numbers and numeric strings); None when absent, unknown or unreadable."""
+    result = as_number(value)
+    return None if result is UNKNOWN else result  # type: ignore[return-value]
+
+
+def text(value: Any) -> str | None:
+    """A known string; None when absent, unknown or not a string."""
+    return value if isinstance(value, str) and not is_unknown(value) else None
 
 
 def known_strings(value: Any) -> list[str]:
@@ -158,7 +192,7 @@ def parse_json(value: Any) -> Any:
 
 
 def dicts(value: Any) -> Iterable[dict[str, Any]]:
-    """The dict items of a list (others skipped)."""
+    """The dict items of a list (others skipped); a lone dict is a list of one."""
     items = as_list(value)
     if items is UNKNOWN:
         return []
