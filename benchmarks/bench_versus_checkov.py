@@ -6,10 +6,11 @@
    three separate cold previews.
 3. A ``--watch`` re-preview after a small edit of the program (an export added), packs and SDK loaded,
    on a copy of the program (the repository is not touched).
-4. The yardstick: ``checkov -f plan.json --framework terraform_plan`` in a fresh process, on a
-   Terraform-plan translation of the same prod stack (benchmarks/tfplan.py). checkov scans a ready
-   plan; the preview also runs the program. checkov is not a dependency of the project: put it in a
-   venv of its own (``python3 -m venv /tmp/checkov && /tmp/checkov/bin/pip install checkov``) and pass
+4. The yardstick: ``checkov -f plan.json --framework terraform_plan`` in a fresh process, on the
+   Terraform-plan translation of the same prod stack that benchmarks/checkov_plan.py makes (the one
+   the security pack's checkov comparison uses). checkov scans a ready plan; the preview also runs
+   the program. checkov is not a dependency of the project: put it in a venv of its own
+   (``python3 -m venv /tmp/checkov && /tmp/checkov/bin/pip install checkov``) and pass
    ``--checkov /tmp/checkov/bin/checkov``, or have it on PATH; without it that part is skipped.
 
 Run: ``venv/bin/python benchmarks/bench_versus_checkov.py [--runs 5] [--checkov PATH]``.
@@ -74,17 +75,18 @@ def watch_times(edits: int) -> tuple[float, list[float]]:
 
 
 def checkov_times(checkov: str, runs: int) -> tuple[list[float], int]:
-    from accunode.engine.capture import capture_stack
-    from benchmarks.tfplan import write_plan
+    import json
 
-    graph = capture_stack("prod", ROOT)
+    from benchmarks.checkov_plan import plan
+
     with tempfile.TemporaryDirectory() as scratch:
-        plan = Path(scratch) / "plan.json"
-        count = write_plan(graph, plan)
-        command = [checkov, "-f", str(plan), "--framework", "terraform_plan", "--quiet", "--compact",
+        path = Path(scratch) / "plan.json"
+        data = plan("prod")
+        path.write_text(json.dumps(data))
+        command = [checkov, "-f", str(path), "--framework", "terraform_plan", "--quiet", "--compact",
                    "--skip-download", "-o", "json"]
         _run(command, ok=(0, 1))  # checkov's first run in a venv compiles its bytecode: not timed
-        return [_run(command, ok=(0, 1)) for _ in range(runs)], count
+        return [_run(command, ok=(0, 1)) for _ in range(runs)], len(data["planned_values"]["root_module"]["resources"])
 
 
 def _median(times: list[float]) -> str:
