@@ -168,6 +168,10 @@ def verdict(report: PreviewReport) -> str:
 
 # The cost model (accunode.costs) renders its own summary; these hooks keep report.py decoupled.
 def format_cost_line(cost: Any) -> str:
+    # An estimate that priced nothing (no price book for the region) says so instead of "$0.00".
+    problem = cost.get("problem") if isinstance(cost, dict) else getattr(cost, "problem", "")
+    if problem:
+        return "monthly cost not estimated (see Cost above)"
     total = _cost_total(cost)
     return f"estimated ${total:,.2f}/month" if total is not None else "cost estimated"
 

@@ -133,6 +133,18 @@ def test_preview_and_cost_reports_say_what_is_not_priced_without_a_price_book(st
     assert "not estimated" in estimate_markdown(estimate)
 
 
+def test_the_preview_verdict_never_shows_zero_dollars_for_a_region_it_cannot_price(stack_graph):
+    from accunode.costs.stacks import estimate_graph
+    from accunode.engine.report import format_cost_line
+
+    region = "ap-southeast-2"
+    unpriced = estimate_graph(stack_graph("dev", **{"aws:region": region}))
+    priced = estimate_graph(stack_graph("dev"))
+    assert format_cost_line(unpriced) == "monthly cost not estimated (see Cost above)"
+    assert format_cost_line(unpriced.to_dict()) == format_cost_line(unpriced)
+    assert format_cost_line(priced) == f"estimated ${priced.total:,.2f}/month"
+
+
 def test_github_actions_minutes_use_the_price_books_dated_rate_and_the_stacks_usage(stack_graph):
     from accunode.costs.report import cicd
     from accunode.costs.stacks import estimate_graph
