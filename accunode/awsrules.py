@@ -54,6 +54,12 @@ def is_rfc1918(network: ipaddress.IPv4Network) -> bool:
 LOAD_BALANCER_NAME_MAX = 32  # ELBv2 CreateLoadBalancer / CreateTargetGroup: Name, at most 32 characters
 IAM_ROLE_NAME_MAX = 64
 
+# ECS native progressive deployments (botocore ecs DeploymentConfiguration, pulumi-aws 7.51 docs):
+# bake times 0-1440 minutes; a canary takes 0.1-100 % of traffic, a linear step 3-100 %.
+ECS_BAKE_MINUTES_MAX = 1440
+ECS_CANARY_PERCENT = (0.1, 100.0)
+ECS_LINEAR_STEP_PERCENT = (3.0, 100.0)
+
 # ---- container images: the Docker reference grammar's tag, which is what ECR stores ----------------
 IMAGE_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 

@@ -51,6 +51,8 @@ FREE: dict[str, str] = {
     "aws:ecs/taskDefinition:TaskDefinition": "priced on the service that runs it",
     "aws:appautoscaling/target:Target": "Application Auto Scaling is free; the extra tasks are priced on the service",
     "aws:lb/listener:Listener": "listeners are part of the load balancer's price",
+    "aws:lb/listenerRule:ListenerRule": "listener rules are part of the load balancer's price (LCUs count "
+                                        "rule evaluations past the first 10)",
     "aws:lb/targetGroup:TargetGroup": "target groups are part of the load balancer's price",
     "aws:rds/subnetGroup:SubnetGroup": "DB subnet groups are free",
     "aws:rds/parameterGroup:ParameterGroup": "DB parameter groups are free",
