@@ -91,6 +91,8 @@ class Targets:
     alarm_names: tuple[str, ...] = ()
     api_service: str = ""
     release_strategy: str = "rolling"
+    alternate_target_group_arn: str = ""
+    """A progressive API's second group: after a release the tasks serve from either, so both are judged."""
 
 
 def targets_from_outputs(stack: str, outputs: Mapping[str, Any], url: str | None = None) -> Targets:
@@ -123,7 +125,8 @@ def targets_from_outputs(stack: str, outputs: Mapping[str, Any], url: str | None
         db_identifier=outputs[OUTPUTS["db"]], redis_group_id=outputs[OUTPUTS["redis"]],
         dlq_url=outputs[OUTPUTS["dlq"]], alarm_prefix=f"{PROJECT}-{stack}-",
         alarm_names=tuple(outputs.get(OPTIONAL_OUTPUTS["alarms"]) or ()), api_service=services.get("api", ""),
-        release_strategy=release.get("strategy", "rolling"))
+        release_strategy=release.get("strategy", "rolling"),
+        alternate_target_group_arn=release.get("alternateTargetGroupArn") or "")
 
 
 # ---- judges: pure functions of AWS responses ----------------------------------------------------
@@ -274,8 +277,11 @@ def _production_weights(ecs: Any, elbv2: Any, targets: Targets) -> list[tuple[st
 
 
 def target_checks(elbv2: Any, targets: Targets) -> list[Check]:
-    return [judge_targets(elbv2.describe_target_health(TargetGroupArn=targets.target_group_arn)
-                          ["TargetHealthDescriptions"])]
+    # Blue/green alternates the serving group release by release; the idle one is empty, not unhealthy.
+    groups = [targets.target_group_arn, *([targets.alternate_target_group_arn] if targets.alternate_target_group_arn
+                                          else [])]
+    return [judge_targets([d for group in groups for d in
+                           elbv2.describe_target_health(TargetGroupArn=group)["TargetHealthDescriptions"]])]
 
 
 def http_checks(targets: Targets, budget_ms: float, timeout: float, probes: int = PROBES) -> list[Check]:

@@ -431,3 +431,21 @@ def test_health_reads_the_release_strategy_from_the_outputs(stack_graph: Callabl
         "rolling"
     with pytest.raises(health.ConfigError, match="apiDeployment must be an object"):
         health.targets_from_outputs("prod", {**outputs, "apiDeployment": "blue-green"})
+
+
+def test_targets_serving_from_the_alternate_group_after_a_release_are_healthy(moto_endpoint: str,
+                                                                              aws_env: None) -> None:
+    outputs = _stack(moto_endpoint, "bluegreen")
+    elbv2 = _client(moto_endpoint, "elbv2")
+    vpc = elbv2.describe_target_groups(TargetGroupArns=[outputs["targetGroupArn"]])["TargetGroups"][0]["VpcId"]
+    alternate = elbv2.create_target_group(Name="accunode-bluegreen-api-alt", Protocol="HTTP", Port=8000, VpcId=vpc,
+                                          TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+    # The release moved the tasks: the first group is empty, the alternate one serves.
+    elbv2.deregister_targets(TargetGroupArn=outputs["targetGroupArn"], Targets=[{"Id": "10.0.0.10", "Port": 8000}])
+    elbv2.register_targets(TargetGroupArn=alternate, Targets=[{"Id": "10.0.1.10", "Port": 8000}])
+    one_group = health.targets_from_outputs("bluegreen", outputs)
+    assert not health.target_checks(elbv2, one_group)[0].ok  # judged on the first group alone: empty
+    both = health.targets_from_outputs("bluegreen", {**outputs, "apiDeployment": {
+        "strategy": "blue-green", "bakeMinutes": 15, "alternateTargetGroupArn": alternate}})
+    (check,) = health.target_checks(elbv2, both)
+    assert check.ok, check.detail
