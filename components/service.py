@@ -170,7 +170,7 @@ class FargateService(pulumi.ComponentResource):
             deployment_minimum_healthy_percent=100, deployment_maximum_percent=200,
             enable_ecs_managed_tags=True, propagate_tags="SERVICE", enable_execute_command=False, tags=tags,
             opts=ResourceOptions(parent=self, depends_on=[logs, *args.starts_after],
-                                 ignore_changes=["desiredCount"] if args.scaling else None))
+                                 ignore_changes=self._ignored(args) or None))
         if args.scaling:
             self._scale(name, args, args.scaling, service)
 
@@ -179,6 +179,15 @@ class FargateService(pulumi.ComponentResource):
         self.task_definition_arn = task.arn
         self.register_outputs({"serviceName": service.name, "logGroupName": logs.name,
                                "taskDefinitionArn": task.arn})
+
+    @staticmethod
+    def _ignored(args: FargateServiceArgs) -> list[str]:
+        ignored = ["desiredCount"] if args.scaling else []
+        if args.traffic is not None:
+            # ECS swaps the primary and alternate target groups after each progressive release; sending the
+            # declared pair back on the next update would undo that (terraform-provider-aws#45678, open).
+            ignored.append("loadBalancers")
+        return ignored
 
     @staticmethod
     def _load_balancer(args: FargateServiceArgs) -> dict[str, Any]:

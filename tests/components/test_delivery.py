@@ -62,6 +62,9 @@ def test_progressive_strategies_wire_two_groups_two_rules_and_the_traffic_role(s
     assert api.props["alarms"] == {"alarmNames": list(rollback_alarm_names("accunode-prod")), "enable": True,
                                    "rollback": True}
     assert api.props["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+    # ECS owns what it shifts: the rules' weights and the service's primary/alternate pair.
+    assert api.options["ignoreChanges"] == ["desiredCount", "loadBalancers"]
+    assert all(rule.options["ignoreChanges"] == ["actions"] for rule in rules.values())
     assert "deploymentConfiguration" not in worker.props  # the worker rolls, with its circuit breaker
     assert worker.props["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
 
@@ -80,6 +83,7 @@ def test_rolling_has_one_group_no_rules_no_traffic_role(stack: str) -> None:
     assert "identity-ecs-traffic" not in {r.name for r in graph.of_type(ROLE)}
     api = graph.find(SERVICE, "api-service")
     assert "deploymentConfiguration" not in api.props
+    assert api.options["ignoreChanges"] == ["desiredCount"]
     assert "advancedConfiguration" not in api.props["loadBalancers"][0]
 
 
