@@ -39,8 +39,19 @@ def tag_text_problem(text: str, what: str, maximum: int, minimum: int = 0) -> st
 ACCOUNT_ID = re.compile(r"\d{12}")
 PARTITION = r"aws(?:-cn|-us-gov|-iso|-iso-b)?"
 REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d")
+SSM_PARAMETER_ARN = re.compile(rf"arn:{PARTITION}:ssm:[a-z0-9-]+:\d{{12}}:parameter/.+")
 ACM_CERTIFICATE_ARN = re.compile(
     rf"arn:(?P<partition>{PARTITION}):acm:(?P<region>[a-z0-9-]+):(?P<account>\d{{12}}):certificate/[0-9a-f-]+")
+
+
+
+def account_id_problem(value: str, what: str = "account_id") -> str | None:
+    return None if ACCOUNT_ID.fullmatch(value) else f"{what} {value!r} is not a 12-digit AWS account id"
+
+
+def region_problem(value: str, what: str = "region") -> str | None:
+    return None if REGION.fullmatch(value) else f"{what} {value!r} is not an AWS region name (e.g. us-east-1)"
+
 
 # ---- networks: RFC 1918 private address space; VPC CIDR blocks are /16 to /28 ----------------------
 RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
@@ -54,11 +65,15 @@ def is_rfc1918(network: ipaddress.IPv4Network) -> bool:
 LOAD_BALANCER_NAME_MAX = 32  # ELBv2 CreateLoadBalancer / CreateTargetGroup: Name, at most 32 characters
 IAM_ROLE_NAME_MAX = 64
 
-# ECS native progressive deployments (botocore ecs DeploymentConfiguration, pulumi-aws 7.51 docs):
-# bake times 0-1440 minutes; a canary takes 0.1-100 % of traffic, a linear step 3-100 %.
+# ---- ECS progressive deployments (botocore ecs DeploymentConfiguration, pulumi-aws 7.51 docs) --------
+# Bake times 0-1440 minutes; a canary takes 0.1-100 % of traffic, a linear step 3-100 %.
 ECS_BAKE_MINUTES_MAX = 1440
 ECS_CANARY_PERCENT = (0.1, 100.0)
 ECS_LINEAR_STEP_PERCENT = (3.0, 100.0)
+
+# ---- CloudWatch Logs: the retention periods PutRetentionPolicy accepts (days) ------------------------
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
+                      2192, 2557, 2922, 3288, 3653)
 
 # ---- container images: the Docker reference grammar's tag, which is what ECR stores ----------------
 IMAGE_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")

@@ -82,7 +82,12 @@ def region_name(value: str) -> str:
 
 
 def add_stack(parser: argparse.ArgumentParser, *, required: bool = True, default: str | None = None,
-              help: str = "the stack (Pulumi.<stack>.yaml)", type: Any = stack_name) -> None:
+              help: str = "the stack (Pulumi.<stack>.yaml)", type: Any = stack_name, repeatable: bool = False) -> None:
+    """``--stack``; ``repeatable``: the command takes several (``args.stack`` is then a list)."""
+    if repeatable:
+        parser.add_argument("--stack", "-s", required=required, action="append", type=type, metavar="STACK",
+                            help=help + "; repeat it for several stacks")
+        return
     parser.add_argument("--stack", "-s", required=required, default=default, type=type, metavar="STACK", help=help)
 
 
@@ -112,27 +117,23 @@ def config_overrides(pairs: list[str], project: str) -> dict[str, str]:
     return result
 
 
-def check_stack(stack: str, overrides: dict[str, Any] | None = None, project_dir: Path | None = None) -> None:
+def check_stack(stack: str, overrides: dict[str, Any] | None = None, project_dir: Path | None = None,
+                files: Any = None) -> None:
     """The stack file readable and (for this project) its settings valid with ``overrides`` laid over,
-    checked before any work starts. Raises CommandError (exit 2) with one line per problem."""
-    from accunode.engine import capture
+    checked before any work starts. Raises CommandError (exit 2) with one line per problem.
+    ``files``: the stack's accunode.engine.project.StackFiles when already read (then the others are ignored)."""
+    from accunode.engine.project import StackFiles
     from accunode.settings import PROJECT, SettingsError, settings_from_config
 
-    try:
-        project_dir = capture.find_project_dir(project_dir)
-        project = capture.project_name(project_dir)
-        config, _ = capture.load_stack_config(project_dir, stack)
-    except ValueError as error:
-        raise CommandError(str(error)) from None
-    if project != PROJECT:
+    if files is None:
+        try:
+            files = StackFiles.read(stack, project_dir, overrides)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+    if files.project != PROJECT:
         return
-    for key, value in (overrides or {}).items():
-        if value is None:
-            config.pop(key, None)
-        else:
-            config[key] = capture.config_string(value)
     try:
-        settings_from_config(stack, config)
+        settings_from_config(stack, dict(files.config))
     except SettingsError as error:
         raise CommandError("\n".join(error.problems)) from None
 

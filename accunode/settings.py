@@ -84,9 +84,7 @@ def stack_name_problem(name: str) -> str | None:
             f"starting with a letter and not ending with '-' (it is part of AWS resource names such as "
             f"{PROJECT}-<stack>-alb, which AWS limits to {awsrules.LOAD_BALANCER_NAME_MAX} characters)")
 
-# CloudWatch Logs accepts only these retention periods (days).
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
-                      2192, 2557, 2922, 3288, 3653)
+LOG_RETENTION_DAYS = awsrules.LOG_RETENTION_DAYS  # kept importable from here for the settings' users
 
 # The deployment review's growth table, as config-shaped presets. "minimal" is the document's
 # current setup; "light" is the same setup with the document's autoscaling (API 1-10 tasks).

@@ -16,7 +16,7 @@ import pulumi_random as random
 from pulumi import Input, Output, ResourceOptions
 
 from accunode import catalog
-from accunode.settings import LOG_RETENTION_DAYS
+from accunode.awsrules import LOG_RETENTION_DAYS
 from components.network import SubnetSet
 
 SNAPSHOT_WINDOW = "03:00-04:00"  # UTC, before the maintenance window

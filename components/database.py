@@ -24,8 +24,8 @@ import pulumi_aws as aws
 import pulumi_random as random
 from pulumi import Input, Output, ResourceOptions
 
-from accunode import catalog
-from accunode.settings import LOG_RETENTION_DAYS
+from accunode import awsrules, catalog
+from accunode.awsrules import LOG_RETENTION_DAYS
 from components.network import SubnetSet
 
 LOG_EXPORTS = ("postgresql", "upgrade")
@@ -90,8 +90,8 @@ class DatabaseArgs:
                              f"max_allocated ({self.max_allocated_storage}) <= 65536 GiB")
         if not 1 <= self.backup_retention_days <= 35:
             raise ValueError(f"backup_retention_days {self.backup_retention_days} must be 1-35 (0 disables backups)")
-        if not re.fullmatch(r"1[4-7](\.\d+)?", self.engine_version):
-            raise ValueError(f"engine_version {self.engine_version!r} must be PostgreSQL 14-17")
+        if problem := awsrules.postgres_version_problem(self.engine_version):
+            raise ValueError(f"engine_version: {problem}")
         for key in ("db_name", "username"):
             if not re.fullmatch(r"[a-z][a-z0-9_]{0,62}", getattr(self, key)):
                 raise ValueError(f"{key} {getattr(self, key)!r} must be a lowercase identifier")

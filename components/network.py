@@ -7,7 +7,6 @@ gateway endpoint). No subnet maps public IPs on launch; the ALB gets its address
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -16,8 +15,9 @@ import pulumi
 import pulumi_aws as aws
 from pulumi import Output, ResourceOptions
 
+from accunode import awsrules
+from accunode.awsrules import LOG_RETENTION_DAYS
 from accunode.netplan import MAX_AZS, SubnetTier, plan_subnets
-from accunode.settings import LOG_RETENTION_DAYS
 from accunode.specs.iam import flow_logs_policy, flow_logs_trust_policy, log_group_arn, to_json
 
 NatStrategy = Literal["single", "per-az"]
@@ -56,8 +56,8 @@ class NetworkArgs:
             raise ValueError(f"availability_zones {list(zones)} are not all in region {self.region}")
         if self.nat_strategy not in ("single", "per-az"):
             raise ValueError(f"nat_strategy {self.nat_strategy!r} is not allowed; allowed: single, per-az")
-        if not re.fullmatch(r"\d{12}", self.account_id):
-            raise ValueError(f"account_id {self.account_id!r} is not a 12-digit AWS account id")
+        if problem := awsrules.account_id_problem(self.account_id):
+            raise ValueError(problem)
         if self.flow_log_retention_days not in LOG_RETENTION_DAYS:
             raise ValueError(f"flow_log_retention_days {self.flow_log_retention_days} is not a CloudWatch "
                              "retention period")

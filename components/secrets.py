@@ -17,6 +17,8 @@ import pulumi
 import pulumi_aws as aws
 from pulumi import Input, Output, ResourceOptions
 
+from accunode import awsrules
+
 DATABASE_URL = "database-url"
 REDIS_URL = "redis-url"
 
@@ -50,10 +52,10 @@ class AppSecretsArgs:
     def __post_init__(self) -> None:
         if not re.fullmatch(r"(/[A-Za-z0-9_.-]+)+", self.path):
             raise ValueError(f"path {self.path!r} must look like /accunode/<stack> (no trailing slash)")
-        if not re.fullmatch(r"\d{12}", self.account_id):
-            raise ValueError(f"account_id {self.account_id!r} is not a 12-digit AWS account id")
-        if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", self.region):
-            raise ValueError(f"region {self.region!r} is not an AWS region name")
+        if problem := awsrules.account_id_problem(self.account_id):
+            raise ValueError(problem)
+        if problem := awsrules.region_problem(self.region):
+            raise ValueError(problem)
 
     def arn(self, key: str) -> str:
         return f"arn:aws:ssm:{self.region}:{self.account_id}:parameter{self.path}/{key}"

@@ -26,7 +26,7 @@ import pulumi_aws as aws
 from pulumi import Input, Output, ResourceOptions
 
 from accunode import catalog
-from accunode.settings import LOG_RETENTION_DAYS
+from accunode.awsrules import LOG_RETENTION_DAYS
 from accunode.specs.containers import TMP_VOLUME, ContainerSpec, container_definitions, image_uri
 from accunode.specs.deployment import DeploymentSpec, deployment_configuration
 from accunode.specs.scaling import SCALABLE_DIMENSION, CpuScaling, QueueScaling, resource_id

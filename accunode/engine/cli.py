@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 from typing import Any
 
 from accunode.command import CommandError
 
-DEFAULT_PACKS = ("policies/security", "policies/cost")
+DEFAULT_PACKS = ("policies/security", "policies/cost")  # under the project, when no --policy-pack is given
 
 EXAMPLES = """\
 examples:
@@ -16,6 +17,11 @@ examples:
   accunode preview --stack prod --first-preview --sarif preview.sarif --json preview.json
   accunode preview --stack dev --policy-pack policies/security --policy-pack-config docs/examples/strict-security.json
   accunode preview --stack prod -c accunode:monthlyBudget=50
+  accunode preview --stack prod --stack dev --stack staging --json out.json
+  # a change preview against an earlier --json output (e.g. the base branch's out.json):
+  #   accunode preview --stack prod --compare-to out.json --format markdown
+  # preview again whenever the program or the stack file changes (Ctrl-C to stop):
+  #   accunode preview --stack dev --watch
 """
 
 
@@ -27,7 +33,7 @@ def register(subparsers: Any) -> None:
         description="Run the Pulumi program for a stack under the offline engine, drive the policy packs over "
                     "gRPC as `pulumi preview --policy-pack` does, and report resources, violations and cost.",
         epilog=f"{exit_code_table()}\n\n{EXAMPLES}", formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_stack(parser)
+    add_stack(parser, repeatable=True)
     parser.add_argument("--policy-pack", action="append", dest="policy_packs", metavar="DIR",
                         help=f"a policy pack directory (repeatable; default: {', '.join(DEFAULT_PACKS)})")
     parser.add_argument("--policy-pack-config", action="append", dest="policy_pack_configs", metavar="FILE",
@@ -35,8 +41,22 @@ def register(subparsers: Any) -> None:
     add_config(parser)
     parser.add_argument("--first-preview", action="store_true",
                         help="emulate the stack's first preview: computed outputs of new resources are unknown")
-    add_format(parser)
+    add_format(parser, ("table", "json", "markdown"))
     add_json(parser)
+    parser.add_argument("--compare-to", metavar="FILE",
+                        help="compare with an earlier --json output (e.g. the base branch's): resources to create, "
+                             "update, delete; policy findings new and resolved; monthly cost before and after "
+                             "(--format markdown: a pull-request comment)")
+    parser.add_argument("--watch", action="store_true",
+                        help="keep the packs running and preview again whenever the program's sources or the "
+                             "stack file change")
+    parser.add_argument("--watch-rounds", type=int, default=None, help=argparse.SUPPRESS)  # tests, scripts
+    parser.add_argument("--offline-account", metavar="ID",
+                        help="the account id getCallerIdentity answers offline (default 123456789012)")
+    parser.add_argument("--offline-region", metavar="REGION",
+                        help="the region getRegion answers offline (default: the stack's aws:region)")
+    parser.add_argument("--offline-zones", metavar="A,B,...",
+                        help="the zones getAvailabilityZones answers offline (default: the region's a-d)")
     parser.add_argument("--sarif", metavar="FILE", help="write SARIF 2.1.0 for GitHub code scanning ('-': stdout)")
     parser.add_argument("--no-cache", action="store_true",
                         help="run the program even if an unchanged stack was captured before (.accunode/cache)")
@@ -76,191 +96,191 @@ class _Progress:
         self.current = ""
 
 
-class UsageError(CommandError):
-    """Bad flags or input (exit 2, nothing ran); ``str()`` is the message, one error per line."""
-
-
 def handle(args: argparse.Namespace) -> int:
     from accunode.command import ExitCode, check_outputs, print_error
+    from accunode.engine.compare import CompareError, load_base
+    from accunode.engine.preview import PreviewOptions, PreviewSession, UsageError
 
+    stacks = list(dict.fromkeys(args.stack))
     try:
         check_outputs(json=(args.json, (".json",)), sarif=(args.sarif, (".sarif", ".json")))
-    except CommandError as error:
-        print_error(error)
-        return int(error.code)
-    progress = _Progress()
-    try:
-        report = preview(args.stack, project_dir=args.project_dir, policy_packs=args.policy_packs,
-                         policy_pack_configs=args.policy_pack_configs, config=args.config,
-                         first_preview=args.first_preview, progress=progress.step, cache=not args.no_cache)
-    except UsageError as error:
-        progress.stop()
+        if args.sarif and len(stacks) > 1:
+            raise CommandError("--sarif takes one stack (one SARIF run per stack); preview the stacks one at a time")
+        if args.watch and (args.json or args.sarif or args.format != "table"):
+            raise CommandError("--watch prints to the console; it takes no --json, --sarif or --format")
+        base = load_base(Path(args.compare_to)) if args.compare_to else None
+        offline = _offline_values(args)
+    except (CommandError, CompareError) as error:
         print_error(str(error))
-        from accunode.engine.report import PreviewReport
+        return int(ExitCode.USAGE)
+    options = PreviewOptions(project_dir=args.project_dir, policy_packs=args.policy_packs,
+                             policy_pack_configs=tuple(args.policy_pack_configs), config=tuple(args.config),
+                             first_preview=args.first_preview, cache=not args.no_cache and not args.watch,
+                             offline=offline)
+    progress = _Progress()
+    session = PreviewSession(stacks, options, progress.step)
+    try:
+        try:
+            session.start()
+        except UsageError as error:
+            progress.stop()
+            print_error(str(error))
+            from accunode.engine.report import PreviewReport
 
-        report = PreviewReport(project_dir=args.project_dir or Path.cwd(), stack=args.stack, error=str(error),
-                               error_code=int(ExitCode.USAGE))
-        _write_files(report, args)  # CI that uploads the SARIF still gets a run that says what went wrong
-        return report.exit_code
+            reports = [PreviewReport(project_dir=args.project_dir or Path.cwd(), stack=s, error=str(error),
+                                     error_code=int(ExitCode.USAGE)) for s in stacks]
+            _write_files(reports, args)  # CI that uploads the SARIF still gets a run that says what went wrong
+            return max(r.exit_code for r in reports)
+        if args.watch:
+            return _watch(session, args, base, progress)
+        reports = session.preview_all()
     finally:
         progress.stop()  # idempotent; also on Ctrl-C
-    return _emit(report, args)
+        session.close()
+    return _emit(reports, args, base)
 
 
-def preview(stack: str, *, project_dir: Path | None = None, policy_packs: list[str] | None = None,
-            policy_pack_configs: list[str] | None = None, config: list[str] | None = None,
-            first_preview: bool = False, progress: Any = None, cache: bool = False) -> Any:
-    """One preview, as the command runs it, returned as a PreviewReport (raises UsageError).
+def _offline_values(args: argparse.Namespace) -> Any:
+    from accunode.command import region_name
+    from accunode.engine.fakecloud import OfflineValues
 
-    ``config`` holds ``KEY=VALUE`` overrides; ``progress`` is called with each step's description;
-    ``cache`` reuses the graph of an identical earlier run (same sources, stack file, overrides, SDKs).
-    """
-    from accunode.command import config_overrides
-    from accunode.engine import capture
-    from accunode.engine.analyzer import PolicyPackError, PolicyPacks, StackContext, stack_tags
-    from accunode.engine.policy_config import PolicyConfigError, load_policy_pack_config
-    from accunode.engine.report import PreviewReport
-
-    step = progress or (lambda _message: None)
-    try:
-        project_dir = capture.find_project_dir(project_dir)
-        project = capture.project_name(project_dir)
-        overrides = config_overrides(config or [], project)
-        stack_config, secret_keys = capture.load_stack_config(project_dir, stack)
-    except (capture.CaptureError, ValueError, CommandError) as error:
-        raise UsageError(str(error)) from None
-    stack_config.update(overrides)
-    _check_settings(stack, project_dir, overrides)
-
-    warnings: list[str] = []
-    if policy_packs:
-        pack_dirs = [Path(p) for p in policy_packs]
-        missing = [str(p) for p in pack_dirs if not (p / "PulumiPolicy.yaml").is_file()]
-        if missing:
-            raise UsageError(f"no policy pack (PulumiPolicy.yaml) at {', '.join(missing)}")
-    else:
-        pack_dirs = []
-        for default in DEFAULT_PACKS:
-            if (project_dir / default / "PulumiPolicy.yaml").is_file():
-                pack_dirs.append(project_dir / default)
-            else:
-                warnings.append(f"default policy pack {default} not found; skipped")
-    for pack_dir in pack_dirs:  # what the engine loads first (workspace.LoadPolicyPack), before anything runs
+    if args.offline_account is not None and not re.fullmatch(r"[0-9]{12}", args.offline_account):
+        raise CommandError(f"--offline-account {args.offline_account!r}: an AWS account id is 12 digits")
+    region = ""
+    if args.offline_region:
         try:
-            project_file = capture.read_yaml_mapping(pack_dir / "PulumiPolicy.yaml")
-        except capture.FileError as error:
-            raise UsageError(f"{pack_dir}/{error}") from None
-        if not project_file.get("runtime"):
-            raise UsageError(f"{pack_dir}/PulumiPolicy.yaml: runtime: required (e.g. runtime: python)")
-    configs = [Path(c) for c in policy_pack_configs or []]
-    if configs and not policy_packs:  # the CLI's validatePolicyPackConfig
-        raise UsageError('"--policy-pack-config" must be specified with "--policy-pack"')
-    if configs and len(configs) != len(pack_dirs):
-        raise UsageError('the number of "--policy-pack-config" flags must match the number of "--policy-pack" flags')
-    absent = [str(c) for c in configs if not c.is_file()]
-    if absent:
-        raise UsageError(f"no such policy pack config file: {', '.join(absent)}")
-    for config_file in configs:  # read before anything starts; the engine's schema checks follow at boot
-        try:
-            load_policy_pack_config(str(config_file))
-        except (PolicyConfigError, ValueError) as error:
-            raise UsageError(str(error)) from None
-    try:
-        tags = stack_tags(project_dir, stack_config)
-    except (ValueError, AttributeError, TypeError):
-        raise UsageError(f"Pulumi.{stack}.yaml: pulumi:tags: expected a mapping of tag names to text values") from None
-
-    report = PreviewReport(project_dir=project_dir, stack=stack, first_preview=first_preview, warnings=warnings)
-    context = StackContext(project=project, stack=stack, config=stack_config, secret_keys=secret_keys,
-                           tags=tags)
-    step("Loading policy packs...")
-    packs = PolicyPacks.start(pack_dirs, configs, context)
-    try:
-        step(f"Running the program for stack {stack}...")
-        program_error: capture.CaptureError | None = None
-        try:
-            if cache:
-                report.graph, _ = capture.capture_stack_cached(stack, project_dir, preview=first_preview,
-                                                               config_overrides=overrides)
-            else:
-                report.graph = capture.capture_stack(stack, project_dir, preview=first_preview,
-                                                     config_overrides=overrides)
-        except capture.CaptureError as error:
-            program_error, report.graph = error, error.graph
-        step("Waiting for policy packs...")
-        try:
-            packs.wait_ready()
-        except PolicyConfigError as error:
-            raise UsageError(str(error)) from None
-        if report.graph is not None:
-            step(f"Analyzing {len(report.graph)} resources...")
-            # As the engine: resources registered before a program failure were analyzed; AnalyzeStack
-            # runs only when the program succeeded.
-            report.analysis = packs.analyze(report.graph, analyze_stack=program_error is None)
-        if program_error is not None:
-            report.error = str(program_error)
-        else:
-            _add_cost(report)
-    except PolicyPackError as error:
-        report.error = f"policy pack {error.pack_dir.name if error.pack_dir else ''} failed: {error}"
-        report.error_detail = error.output
-    finally:
-        packs.close()
-    return report
+            region = region_name(args.offline_region)
+        except argparse.ArgumentTypeError as error:
+            raise CommandError(f"--offline-region: {error}") from None
+    zones = tuple(z.strip() for z in (args.offline_zones or "").split(",") if z.strip())
+    return OfflineValues(account_id=args.offline_account or OfflineValues().account_id, zones=zones, region=region)
 
 
-def _add_cost(report: Any) -> None:
-    """Price the graph with the cost model (the same estimate as `accunode cost` and the cost pack)."""
-    try:
-        from accunode.costs.stacks import estimate_graph
-    except ImportError:
-        report.cost_note = "the cost model (accunode.costs) is not available"
-        return
-    try:
-        report.cost = estimate_graph(report.graph)
-    except Exception as error:  # a cost-model failure must not hide the policy results
-        report.cost_note = f"not estimated: {type(error).__name__}: {error}"
+def preview(stack: str, **kwargs: Any) -> Any:
+    """One stack's preview as a PreviewReport (see accunode.engine.preview.preview)."""
+    from accunode.engine.preview import preview as run
+
+    return run(stack, **kwargs)
 
 
-def _check_settings(stack: str, project_dir: Path, overrides: dict[str, str]) -> None:
-    """The stack's settings, validated before any pack starts or resource is registered (the program
-    validates them again itself, as it does under the Pulumi CLI)."""
-    from accunode.command import check_stack
+def _compare(reports: list[Any], base: Any) -> None:
+    from accunode.engine.compare import base_for, compare
+    from accunode.engine.report import to_json
 
-    try:
-        check_stack(stack, overrides, project_dir)
-    except CommandError as error:
-        raise UsageError(str(error)) from None
+    for report in reports:
+        if report.graph is None:
+            continue
+        earlier = base_for(base, report.stack)
+        if earlier is not None:
+            report.change = compare(earlier, to_json(report, _cost_json(report)), "the base preview")
 
 
-def _emit(report: Any, args: argparse.Namespace) -> int:
+def _cost_json(report: Any) -> Any:
+    return (lambda estimate: estimate.to_dict()) if report.cost is not None else None
+
+
+def _usage_error(report: Any) -> bool:
+    from accunode.command import ExitCode
+
+    return bool(report.error) and report.error_code == int(ExitCode.USAGE)
+
+
+def _emit(reports: list[Any], args: argparse.Namespace, base: Any) -> int:
     from rich.console import Console
 
-    from accunode.engine.report import render
+    from accunode.command import print_error
+    from accunode.engine.report import render, verdict
 
-    cost_renderer = None
-    if report.cost is not None:
-        from accunode.costs.report import print_summary
+    if base is not None:
+        _compare(reports, base)
+    for report in reports:
+        if _usage_error(report):  # bad input for this stack: nothing ran, said on stderr as for every command
+            print_error(f"{report.stack}: {report.error}" if len(reports) > 1 else report.error)
+    if args.format == "markdown":
+        from accunode.command import write_output
+        from accunode.engine.compare import markdown
 
-        cost_renderer = print_summary
-    if "-" not in (args.json, args.sarif) and args.format != "json":
-        render(report, Console(), cost_renderer)
-    _write_files(report, args)
-    return report.exit_code
+        write_output("-", markdown([(r.change, r.stack, verdict(r)) for r in reports]))
+    elif "-" not in (args.json, args.sarif) and args.format != "json":
+        console = Console()
+        for report in reports:
+            if not _usage_error(report):
+                render(report, console, _cost_renderer(report))
+        if len(reports) > 1:  # one verdict line per stack, together at the end
+            for report in reports:
+                console.print(f"{report.stack}: {verdict(report)}", highlight=False, soft_wrap=True,
+                              style="bold red" if report.exit_code else "bold green")
+    _write_files(reports, args)
+    return max(r.exit_code for r in reports)
 
 
-def _write_files(report: Any, args: argparse.Namespace) -> None:
+def _cost_renderer(report: Any) -> Any:
+    if report.cost is None:
+        return None
+    from accunode.costs.report import print_summary
+
+    return print_summary
+
+
+def _watch(session: Any, args: argparse.Namespace, base: Any, progress: _Progress) -> int:
+    """Preview, then again after every change; until Ctrl-C (exit 130) or ``--watch-rounds``."""
+    from rich.console import Console
+
+    from accunode.engine.report import render, verdict
+    from accunode.engine.watch import watch
+
+    console = Console()
+    worst = [0]
+
+    def on_round(round_: Any) -> None:
+        progress.stop()
+        if base is not None:
+            _compare(round_.reports, base)
+        if round_.number > 1:
+            changed = ", ".join(p.relative_to(session.project_dir).as_posix() for p in round_.changed)
+            restarted = f"; packs restarted for {', '.join(round_.restarted)} (config changed)" \
+                if round_.restarted else "; packs kept running"
+            console.print(f"--- change in {changed}: previewed again in {round_.seconds:.2f}s{restarted}",
+                          highlight=False, soft_wrap=True, style="dim")
+        for report in round_.reports:
+            if _usage_error(report):
+                console.print(f"error: {report.stack}: {report.error}", highlight=False, soft_wrap=True,
+                              style="bold red")
+            elif round_.number == 1:
+                render(report, console, _cost_renderer(report))
+            else:
+                console.print(verdict(report) if len(round_.reports) == 1 else f"{report.stack}: {verdict(report)}",
+                              highlight=False, soft_wrap=True, style="bold red" if report.exit_code else "bold green")
+                if report.change is not None:
+                    from accunode.engine.compare import text_lines
+
+                    for text in text_lines(report.change):
+                        console.print(text, highlight=False, soft_wrap=True)
+        worst[0] = max(r.exit_code for r in round_.reports)
+        console.print(f"watching {session.project_dir.name}/ for changes (Ctrl-C to stop)", style="dim",
+                      highlight=False)
+
+    watch(session, on_round, max_rounds=args.watch_rounds)
+    return worst[0]
+
+
+def _write_files(reports: list[Any], args: argparse.Namespace) -> None:
     from accunode.command import dumps, write_output
     from accunode.engine.report import to_json
     from accunode.engine.sarif import to_sarif
 
-    cost_json = (lambda estimate: estimate.to_dict()) if report.cost is not None else None
-    document = None
+    document: Any = None
     if args.json or args.format == "json":
-        document = dumps(to_json(report, cost_json))
+        documents = []
+        for report in reports:
+            doc = to_json(report, _cost_json(report))
+            if report.change is not None:
+                doc["compare"] = report.change.to_json()
+            documents.append(doc)
+        document = dumps(documents[0] if len(documents) == 1 else {"stacks": documents})
     if args.format == "json" and args.json != "-":
         write_output("-", document)
     if args.json:
         write_output(args.json, document)
     if args.sarif:
-        write_output(args.sarif, dumps(to_sarif(report)))
+        write_output(args.sarif, dumps(to_sarif(reports[0])))

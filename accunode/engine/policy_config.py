@@ -12,6 +12,7 @@ Pure Python (``jsonschema`` only): no gRPC, no Pulumi import.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -165,11 +166,29 @@ def policy_json_schema(config_schema: Mapping[str, Any]) -> dict[str, Any]:
     return schema
 
 
+_HOSTNAME = re.compile(r"^([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])"
+                       r"(\.([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\-]{0,61}[a-zA-Z0-9]))*$")
+_UUID = re.compile(r"^[a-fA-F0-9]{8}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{12}$")
+
+
+def _format_checker() -> Any:
+    """jsonschema's Draft 7 format checks plus the two gojsonschema has and jsonschema lacks here
+    (hostname needs an extra package, uuid is not a Draft 7 format), with gojsonschema's rules."""
+    from jsonschema import Draft7Validator, FormatChecker
+
+    checker = FormatChecker(formats=())
+    checker.checkers = dict(Draft7Validator.FORMAT_CHECKER.checkers)
+    checker.checks("hostname")(lambda v: not isinstance(v, str) or (len(v) <= 255 and bool(_HOSTNAME.match(v))))
+    checker.checks("uuid")(lambda v: not isinstance(v, str) or bool(_UUID.match(v)))
+    return checker
+
+
 def validate_policy_config(config_schema: Mapping[str, Any], props: Mapping[str, Any]) -> list[str]:
     """Validation errors for one policy's properties, worded as gojsonschema words them."""
     from jsonschema import Draft7Validator
 
-    validator = Draft7Validator(policy_json_schema(config_schema))
+    # gojsonschema checks "format" (date-time, email, hostname, ipv4, ipv6, uri, uuid, regex, ...) by default.
+    validator = Draft7Validator(policy_json_schema(config_schema), format_checker=_format_checker())
     errors = sorted(validator.iter_errors(dict(props)), key=lambda e: (list(e.absolute_path), e.validator))
     return [_gojsonschema_message(error) for error in errors]
 
@@ -231,6 +250,27 @@ def _gojsonschema_message(error: Any) -> str:
         description = f"Does not match pattern '{expected}'"
     elif kind == "multipleOf":
         description = f"Must be a multiple of {_number(expected)}"
+    elif kind == "format":
+        description = f"Does not match format '{expected}'"
+    elif kind in ("anyOf", "oneOf", "allOf"):
+        description = {"anyOf": "Must validate at least one schema (anyOf)",
+                       "oneOf": "Must validate one and only one schema (oneOf)",
+                       "allOf": "Must validate all the schemas (allOf)"}[kind]
+    elif kind == "not":
+        description = "Must not validate the schema (not)"
+    elif kind == "uniqueItems":
+        items = list(error.instance)
+        i, j = next((i, j) for j in range(len(items)) for i in range(j) if items[i] == items[j])
+        description = f"array items[{i},{j}] must be unique"
+    elif kind == "contains":
+        description = "At least one of the items must match"
+    elif kind == "minProperties":
+        description = f"Must have at least {expected} properties"
+    elif kind == "maxProperties":
+        description = f"Must have at most {expected} properties"
+    elif kind == "dependencies":
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        description = f"Has a dependency on {missing}"
     elif kind == "additionalProperties":
         extra = error.message.split("'")[1] if "'" in error.message else ""
         description = f"Additional property {extra} is not allowed"

@@ -60,6 +60,9 @@ class PreviewReport:
     error_detail: str = ""
     error_code: int = EXIT_FAILED  # the exit code of ``error``: the program or a pack failed, or bad input
     warnings: list[str] = field(default_factory=list)
+    offline: str = ""  # the invoke answers the program got (account, region, zones): offline values
+    pack_crashed: bool = False  # a policy pack failed: the engine aborts the display (no Outputs)
+    change: Any = None  # accunode.engine.compare.ChangeSet against --compare-to
 
     @property
     def shown_resources(self) -> list[Resource]:
@@ -94,12 +97,22 @@ class PreviewReport:
 # Pieces
 # --------------------------------------------------------------------------------------------
 def resource_tree(resources: list[Resource]) -> Iterator[tuple[str, Resource]]:
-    """(tree prefix, resource) in registration order, children under their parent."""
+    """(tree prefix, resource), children under their parent; the Stack first, siblings by type and name.
+
+    Registration order depends on how the SDK's tasks interleave, so it can change between runs of an
+    unchanged program; sorting siblings keeps the tree the same from run to run.
+    """
     known = {r.urn for r in resources}
     children: dict[str, list[Resource]] = collections.defaultdict(list)
     roots: list[Resource] = []
     for resource in resources:
         (children[resource.parent] if resource.parent in known else roots).append(resource)
+    def order(r: Resource) -> tuple[bool, str, str]:
+        return r.type != "pulumi:pulumi:Stack", display_type(r.type), r.name
+
+    roots.sort(key=order)
+    for kids in children.values():
+        kids.sort(key=order)
 
     def walk(resource: Resource, prefix: str, last: bool, depth: int) -> Iterator[tuple[str, Resource]]:
         yield (prefix + ("└─ " if last else "├─ ") if depth else ""), resource
@@ -186,18 +199,19 @@ def render(report: PreviewReport, console: Any, cost_renderer: Callable[[Any, An
     line(("Previewing update ", "bold magenta"), (f"({report.stack})", "bold"), ("" + mode, "dim"))
     for warning in report.warnings:
         line(("warning: ", "yellow"), warning)
+    if report.offline:
+        line(("offline values: ", "dim"), (report.offline + " (not the real account's; --offline-*)", "dim"))
     line("")
     if report.graph is not None and report.graph.resources:
         _render_tree(report, line)
-    if report.error:
-        line(("error: ", "bold red"), report.error)
-        if report.error_detail:
-            for detail in report.error_detail.splitlines():
-                line(("    " + detail, "dim"))
-        line("")
     if report.analysis is not None:
         _render_policies(report, line)
-    if report.graph is not None and not report.error:
+    _render_diagnostics(report, line)
+    if report.graph is not None and not report.error and not report.pack_crashed:
+        _render_outputs(report, line)
+    # The engine ends the display after mandatory violations ("abruptly terminate the display so as
+    # not to confuse"): no Resources summary then, nor after an error.
+    if report.graph is not None and not report.error and not report.mandatory:
         _render_summary(report, line)
     if report.cost is not None:
         if cost_renderer is not None:
@@ -251,6 +265,76 @@ def _render_policies(report: PreviewReport, line: Callable[..., None]) -> None:
     line("")
 
 
+def _stack_urn(report: PreviewReport) -> str:
+    if report.graph is not None:
+        for resource in report.graph.resources:
+            if resource.type == "pulumi:pulumi:Stack" and not resource.parent:
+                return resource.urn
+    return ""
+
+
+def _render_diagnostics(report: PreviewReport, line: Callable[..., None]) -> None:
+    """``printDiagnostics``: errors under the resource they belong to; a mandatory violation fails the
+    preview with ``error: preview failed`` on the Stack row."""
+    errors: list[str] = []
+    if report.error:
+        errors.append(report.error)
+    elif report.mandatory:
+        errors.append("preview failed")
+    if not errors:
+        return
+    project = report.graph.project if report.graph is not None else ""
+    line(("Diagnostics:", "bold magenta"))
+    line(f"  pulumi:pulumi:Stack ({project + '-' if project else ''}{report.stack}):")
+    for error in errors:
+        first, *rest = error.splitlines() or [""]
+        line("    ", ("error: ", "bold red"), first)
+        for more in rest:
+            line("    " + more)
+    for detail in report.error_detail.splitlines():
+        line(("      " + detail, "dim"))
+    line("")
+
+
+def output_text(value: Any, indent: int = 1) -> str:
+    """A stack output as the display prints it in a preview: unknowns as ``output<string>``."""
+    import json
+
+    from accunode.engine.graph import UNKNOWN_ARRAY, UNKNOWN_BOOL, UNKNOWN_NUMBER, UNKNOWN_OBJECT, UNKNOWNS, is_secret
+
+    if is_secret(value):
+        return "[secret]"
+    if isinstance(value, str) and value in UNKNOWNS:
+        return {UNKNOWN_NUMBER: "output<number>", UNKNOWN_BOOL: "output<bool>", UNKNOWN_ARRAY: "output<array>",
+                UNKNOWN_OBJECT: "output<object>"}.get(value, "output<string>")
+    pad = "    " * (indent + 1)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        width = max(len(str(k)) for k in value)
+        inner = "\n".join(f"{pad}{str(k) + ':':<{width + 1}} {output_text(v, indent + 1)}"
+                           for k, v in sorted(value.items()))
+        return "{\n" + inner + "\n" + "    " * indent + "}"
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        inner = "\n".join(f"{pad}[{i}]: {output_text(v, indent + 1)}" for i, v in enumerate(value))
+        return "[\n" + inner + "\n" + "    " * indent + "]"
+    return json.dumps(value)
+
+
+def _render_outputs(report: PreviewReport, line: Callable[..., None]) -> None:
+    outputs = report.graph.outputs if report.graph is not None else {}
+    if not outputs:
+        return
+    line(("Outputs:", "bold magenta"))
+    width = max(len(k) for k in outputs)
+    for key in sorted(outputs):
+        for i, text in enumerate(output_text(outputs[key]).split("\n")):
+            line(f"    {key + ':':<{width + 1}} {text}" if i == 0 else text)
+    line("")
+
+
 def _render_summary(report: PreviewReport, line: Callable[..., None]) -> None:
     shown = report.shown_resources
     line(("Resources:", "bold magenta"))
@@ -271,11 +355,25 @@ def _render_summary(report: PreviewReport, line: Callable[..., None]) -> None:
 # --------------------------------------------------------------------------------------------
 # JSON output
 # --------------------------------------------------------------------------------------------
+def masked(value: Any) -> Any:
+    """Wire-form values for JSON: secrets as ``[secret]`` (as ``pulumi preview --json``), unknowns kept
+    as the engine's sentinels."""
+    from accunode.engine.graph import is_secret
+
+    if is_secret(value):
+        return "[secret]"
+    if isinstance(value, dict):
+        return {k: masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked(v) for v in value]
+    return value
+
+
 def to_json(report: PreviewReport, cost_json: Callable[[Any], Any] | None = None) -> dict[str, Any]:
     """The machine-readable preview: resources, policy packs, diagnostics, cost, verdict."""
     analysis = report.analysis
     resources = [{"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom,
-                  "op": "create"} for r in report.shown_resources]
+                  "op": "create", "inputs": masked(r.inputs)} for r in report.shown_resources]
     packs = [{"name": p.name, "version": p.version, "path": report.pack_path(p),
               "status": pack_status(p, analysis.diagnostics if analysis else [], complete=report.packs_ran),
               "policies": [{"name": x.name, "description": x.description,
@@ -304,6 +402,8 @@ def to_json(report: PreviewReport, cost_json: Callable[[Any], Any] | None = None
                           for pack, policy, urn, reason in (analysis.not_applicable if analysis else [])],
         "policyPacksRan": report.packs_ran,
         "cost": cost,
+        "outputs": masked(report.graph.outputs) if report.graph is not None and not report.error else {},
+        "offlineValues": report.offline or None,
         "error": report.error or None,
         "verdict": {"status": "error" if report.error else "failed" if report.mandatory else "passed",
                     "exitCode": report.exit_code, "message": verdict(report),

@@ -18,10 +18,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from accunode import awsrules
+
 NON_ROOT_USER = "1000:1000"
 TMP_VOLUME = "tmp"
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_PARAMETER_ARN = re.compile(r"arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/.+")
 
 
 def image_uri(account_id: str, region: str, repository_name: str, tag: str) -> str:
@@ -57,7 +58,7 @@ class ContainerSpec:
         if overlap := sorted(set(self.environment) & set(self.secrets)):
             raise ValueError(f"{', '.join(overlap)} set both as plain environment and as secret")
         for name, arn in self.secrets.items():
-            if not _PARAMETER_ARN.fullmatch(arn):
+            if not awsrules.SSM_PARAMETER_ARN.fullmatch(arn):
                 raise ValueError(f"secret {name} must come from an SSM parameter ARN, got {arn!r}")
 
 

@@ -150,6 +150,22 @@ def test_pull_requests_lint_audit_test_and_preview_every_stack(pull_request: dic
     assert preview["permissions"]["security-events"] == "write"
 
 
+def test_pull_requests_get_one_change_preview_comment_for_every_stack(pull_request: dict[str, Any]) -> None:
+    change = pull_request["jobs"]["change-preview"]
+    assert change["permissions"] == {"contents": "read"}  # runs the pull request's code: read-only
+    runs = "\n".join(s.get("run", "") for s in change["steps"])
+    compare = next(s["run"] for s in change["steps"] if "--compare-to" in s.get("run", ""))
+    assert all(f"--stack {s}" in compare for s in STACKS) and "--format markdown" in compare
+    base = next(s for s in change["steps"] if s.get("with", {}).get("ref"))
+    assert base["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
+    assert "for stack in " + " ".join(sorted(STACKS, key=["prod", "dev", "staging"].index)) in runs
+    comment = pull_request["jobs"]["comment"]
+    assert comment["permissions"] == {"pull-requests": "write"} and comment["needs"] == "change-preview"
+    assert not any(s.get("uses", "").startswith("actions/checkout@") for s in comment["steps"])  # runs no PR code
+    post = "\n".join(s.get("run", "") for s in comment["steps"])
+    assert "<!-- accunode-change-preview -->" in post and "--method PATCH" in post  # updated in place
+
+
 def test_deploy_runs_from_the_prod_branch_one_at_a_time_in_a_protected_environment(deploy: dict[str, Any]) -> None:
     assert deploy["on"] == {"push": {"branches": ["prod"]}}
     assert deploy["concurrency"] == {"group": "deploy-prod", "cancel-in-progress": False}

@@ -86,7 +86,7 @@ def test_stack_exports_and_component_outputs_are_recorded() -> None:
 def test_options_are_recorded_in_engine_units() -> None:
     vpc = run_program(_program).find("aws:ec2/vpc:Vpc")
     assert vpc.protect is True
-    assert vpc.options["customTimeouts"] == {"create": 3900.0, "update": 0.0, "delete": 0.0}
+    assert vpc.options["customTimeouts"] == {"create": 3900.0, "update": 0.0, "delete": 0.0, "read": 0.0}
 
 
 def test_ids_and_arns_look_like_aws() -> None:
@@ -99,7 +99,11 @@ def test_first_preview_leaves_computed_outputs_unknown_for_dependents() -> None:
     graph = run_program(_program, preview=True)
     vpc = graph.find("aws:ec2/vpc:Vpc")
     subnet = graph.find("aws:ec2/subnet:Subnet")
-    assert vpc.id is None and "arn" not in vpc.outputs
+    assert vpc.id is None
+    # The provider's preview Create leaves computed attributes unknown, not absent: a stack policy that
+    # reads them gets "can't run policy during preview" instead of silently nothing.
+    assert vpc.outputs["arn"] == UNKNOWN_STRING and vpc.outputs["id"] == UNKNOWN_STRING
+    assert vpc.outputs["cidrBlock"] == "10.0.0.0/16"
     assert subnet.inputs["vpcId"] == UNKNOWN_STRING
     assert subnet.inputs["cidrBlock"] == "10.0.0.0/20"  # what the program knows stays known
     assert graph.outputs["vpcId"] == UNKNOWN_STRING

@@ -86,3 +86,27 @@ def test_malformed_config_files_are_rejected_with_the_reason(text: str, message:
 def test_empty_entries_and_an_empty_file_configure_nothing() -> None:
     assert parse_policy_pack_config("  \n") == {}
     assert parse_policy_pack_config('{"p": {}}') == {}
+
+
+@pytest.mark.parametrize(("schema", "value", "message"), [
+    ({"type": "string", "format": "email"}, "ops-at-example", "Does not match format 'email'"),
+    ({"type": "string", "format": "hostname"}, "bad host!", "Does not match format 'hostname'"),
+    ({"type": "string", "format": "ipv4"}, "10.0.0", "Does not match format 'ipv4'"),
+    ({"type": "string", "format": "uuid"}, "not-a-uuid", "Does not match format 'uuid'"),
+    ({"type": "string", "format": "date-time"}, "yesterday", "Does not match format 'date-time'"),
+    ({"type": "array", "uniqueItems": True}, ["a", "b", "a"], "array items[0,2] must be unique"),
+    ({"anyOf": [{"type": "string"}, {"type": "integer"}]}, True, "Must validate at least one schema (anyOf)"),
+    ({"type": "object", "minProperties": 2}, {"a": 1}, "Must have at least 2 properties"),
+])
+def test_formats_and_combinators_are_checked_and_worded_as_gojsonschema(schema: dict, value: object,
+                                                                        message: str) -> None:
+    from accunode.engine.policy_config import validate_policy_config
+
+    assert validate_policy_config({"properties": {"field": schema}}, {"field": value}) == [f"field: {message}"]
+
+
+def test_valid_formats_pass_and_formats_do_not_apply_to_other_types() -> None:
+    from accunode.engine.policy_config import validate_policy_config
+
+    schema = {"properties": {"host": {"type": "string", "format": "hostname"}, "n": {"format": "email"}}}
+    assert validate_policy_config(schema, {"host": "api.example.com", "n": 3}) == []

@@ -143,8 +143,9 @@ def test_a_pack_that_fails_to_start_is_a_crash_with_its_traceback(tmp_path: Path
     (pack / "__main__.py").write_text("raise ImportError('no module named accunode_rules')\n")
     run = run_preview("--stack", "test", "--project-dir", "tests/engine/project", "--policy-pack", str(pack))
     assert run.code == 3
-    assert "error: policy pack broken-pack failed: failed to start: it exited with code 1 before printing its port" \
-           in run.out
+    # The engine's words (plugin.go): the port line never came.
+    assert f"error: policy pack broken-pack failed: could not read plugin [{pack}]: exit status 1" in run.out
+    assert "Diagnostics:" in run.out and "Outputs:" not in run.out and "Resources:" not in run.out
     assert "ImportError: no module named accunode_rules" in run.out  # the pack's stderr, shown under the error
 
 

@@ -3,9 +3,10 @@
 ``pulumi_policy.policy._PolicyAnalyzerServicer`` is what ``PolicyPack`` serves over gRPC; calling
 its ``Configure``/``Analyze``/``AnalyzeStack`` with protobuf requests exercises the production code
 path (secret unwrapping, the unknown-checking proxy, enforcement levels, config, not-applicable)
-without a subprocess. Requests are built from :class:`accunode.engine.graph.Resource` in the
-engine's wire form: ``Analyze`` gets inputs, ``AnalyzeStack`` gets outputs with parents,
-dependencies and property dependencies (keys with empty lists dropped, as the engine does).
+without a subprocess. Requests are built from :class:`accunode.engine.graph.Resource` by the
+preview's own request builders (:mod:`accunode.engine.requests`), in the engine's wire form:
+``Analyze`` gets inputs, ``AnalyzeStack`` gets outputs with parents, dependencies and property
+dependencies (keys with empty lists dropped, as the engine does).
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi.runtime
-from google.protobuf import struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel, Policy
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
+from accunode.engine import requests
 from accunode.engine.graph import Resource, ResourceGraph
 
 LEVELS = {analyzer_pb2.ADVISORY: "advisory", analyzer_pb2.MANDATORY: "mandatory",
@@ -31,31 +32,14 @@ LEVEL_VALUES = {name: value for value, name in LEVELS.items()}
 CANT_RUN = "during preview"
 
 
-def to_struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
-    struct = struct_pb2.Struct()
-    struct.update({key: value for key, value in props.items() if not key.startswith("__")})
-    return struct
-
-
-def _options(resource: Resource) -> analyzer_pb2.AnalyzerResourceOptions:
-    return analyzer_pb2.AnalyzerResourceOptions(
-        protect=resource.protect, parent=resource.parent or "",
-        customTimeouts=analyzer_pb2.AnalyzerResourceOptions.CustomTimeouts())
-
-
 def analyze_request(resource: Resource) -> analyzer_pb2.AnalyzeRequest:
-    return analyzer_pb2.AnalyzeRequest(urn=resource.urn, type=resource.type, name=resource.name,
-                                       properties=to_struct(resource.inputs), options=_options(resource))
+    """The engine's ``Analyze`` request, built by the preview's own code (accunode.engine.requests)."""
+    return requests.analyze_request(resource)
 
 
 def stack_request(resources: Iterable[Resource]) -> analyzer_pb2.AnalyzeStackRequest:
-    return analyzer_pb2.AnalyzeStackRequest(resources=[
-        analyzer_pb2.AnalyzerResource(
-            urn=r.urn, type=r.type, name=r.name, properties=to_struct(r.outputs), options=_options(r),
-            parent=r.parent or "", dependencies=list(r.dependencies),
-            propertyDependencies={k: analyzer_pb2.AnalyzerPropertyDependencies(urns=list(v))
-                                  for k, v in r.property_dependencies.items() if v})
-        for r in resources])
+    """The engine's ``AnalyzeStack`` request over ``resources``, built by the preview's own code."""
+    return requests.stack_request(ResourceGraph(project="", stack="", resources=list(resources)))
 
 
 @dataclass(frozen=True)

@@ -28,3 +28,7 @@ thing = pulumi.CustomResource("tiny:index:Thing", "thing", {
 if config.get_bool("fail"):
     raise pulumi.RunError("invalid stack settings: tinyproj:fail must not be set")
 pulumi.export("vpcId", box.vpc.id)
+if config.get_bool("extra"):  # one more resource, for change previews (--compare-to)
+    pulumi.CustomResource("tiny:index:Thing", "extra", {"flag": "ok"})
+if config.get_bool("exportDryRun"):
+    pulumi.export("dryRun", pulumi.runtime.is_dry_run())
