@@ -114,6 +114,9 @@ NESTED_INVALID: dict[str, tuple[dict[str, Any], str]] = {
     "cache.nodeType": ({"nodeType": "cache.x1"}, "allowed: cache.t3.micro"),
     "cache.numNodes": ({"numNodes": 9}, "less than or equal to 6"),
     "api.cpuu": ({"cpuu": 1}, "unknown key; did you mean cpu? allowed keys: cpu"),
+    "api.deployment.strategy": ({"deployment": {"strategy": "bluegreen"}}, "did you mean blue-green?"),
+    "api.deployment.bakeMinutes": ({"deployment": {"strategy": "canary", "bakeMinutes": -1}},
+                                   "greater than or equal to 0"),
     "usage.natGb": ({"natGb": 1}, "unknown key; allowed keys: albLcu"),
     "usage.appLogGb": ({"appLogGb": -1}, "greater than or equal to 0"),
 }
