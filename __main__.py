@@ -7,6 +7,7 @@ import pulumi_aws as aws
 
 from accunode.settings import load_settings
 from accunode.specs.alarms import AlarmTargets, rollback_alarm_names
+from accunode.specs.deployment import DeploymentSpec
 from accunode.specs.iam import certificate_account_problem
 from accunode.specs.scaling import CpuScaling, QueueScaling
 from components.budget import Budget, BudgetArgs
@@ -21,7 +22,7 @@ from components.queue import WorkQueue, WorkQueueArgs
 from components.registry import Registry, RegistryArgs
 from components.secrets import AppSecrets, AppSecretsArgs
 from components.security_groups import SecurityGroups, SecurityGroupsArgs
-from components.service import FargateService, FargateServiceArgs, log_group_name
+from components.service import FargateService, FargateServiceArgs, TrafficShift, log_group_name
 from components.storage import Bucket, BucketArgs
 
 settings = load_settings()
@@ -32,6 +33,7 @@ if problem := certificate_account_problem(settings.certificate_arn, account_id):
 regular_zones = [{"name": "opt-in-status", "values": ["opt-in-not-required"]}]
 zones = tuple(aws.get_availability_zones(state="available", filters=regular_zones).names[: settings.az_count])
 prefix, region, tags, prod = settings.name_prefix, settings.region, settings.cost_tags, settings.is_prod
+release = settings.api.deployment.spec() if settings.api.deployment else DeploymentSpec()
 
 # ---- foundation: network, data tier, registry, app secrets -----------------------------------
 network = Network("network", NetworkArgs(
@@ -79,20 +81,22 @@ queue = WorkQueue("queue", WorkQueueArgs(queue_name=f"{prefix}-jobs", account_id
 alb = LoadBalancer("load-balancer", LoadBalancerArgs(
     name_prefix=prefix, vpc_id=network.vpc_id, subnets=network.public, security_group_ids=[groups.alb_id],
     log_bucket_name=f"{prefix}-alb-logs-{account_id}", account_id=account_id, region=region,
-    certificate_arn=settings.certificate_arn, deletion_protection=prod, waf=settings.waf, tags=tags))
+    certificate_arn=settings.certificate_arn, deletion_protection=prod, waf=settings.waf,
+    progressive=release.progressive, tags=tags))
 cluster = Cluster("cluster", ClusterArgs(cluster_name=prefix, tags=tags))
 identity = Identity("identity", IdentityArgs(
     name_prefix=prefix, account_id=account_id, region=region, repository_name=registry.repository_name,
     log_group_names=[log_group_name(s) for s in services.values()], parameter_path=settings.ssm_path,
     bucket_name=models.bucket_name, queue_name=queue.name, cluster_name=prefix, service_names=list(services.values()),
     github=GitHubDeploy(settings.github_repository, settings.deploy_branch) if settings.github_repository else None,
-    tags=tags))
+    traffic_load_balancer=alb.name if release.progressive else None, tags=tags))
 monitoring = Monitoring("monitoring", MonitoringArgs(
     name_prefix=prefix, account_id=account_id, region=region, alert_email=settings.alert_email, tags=tags,
     targets=AlarmTargets(
         cluster_name=prefix, service_names=tuple(services.values()), db_identifier=database.identifier,
         db_instance_class=db.instance_class, cache_cluster_ids=cache.member_cluster_ids, queue_name=queue.name,
-        dlq_name=queue.dlq_name, load_balancer=alb.arn_suffix, target_group=alb.target_group_arn_suffix)))
+        dlq_name=queue.dlq_name, load_balancer=alb.arn_suffix, target_group=alb.target_group_arn_suffix,
+        alternate_target_group=alb.alternate_target_group_arn_suffix)))
 image: list[pulumi.Resource] = []
 if settings.build_image:
     # awsx.ecr.Image is a remote (multi-language) component: under the mocks it is opaque, with no
@@ -127,7 +131,10 @@ def service_args(role: str, **kwargs: Any) -> FargateServiceArgs:
 api = FargateService("api", service_args(
     "api", security_group_ids=[groups.api_id], container_port=8000, target_group_arn=alb.target_group_arn,
     scaling=CpuScaling(settings.api.min_count, settings.api.max_count),
-    rollback_alarm_names=rollback_alarm_names(prefix), starts_after=[*needs, alb, monitoring]))
+    rollback_alarm_names=rollback_alarm_names(prefix), deployment=release,
+    traffic=TrafficShift(alb.alternate_target_group_arn, alb.production_rule_arn, alb.test_rule_arn,
+                         identity.traffic_role_arn) if release.progressive else None,
+    starts_after=[*needs, alb, monitoring]))
 worker = FargateService("worker", service_args(
     "worker", security_group_ids=[groups.worker_id], spot=settings.worker.spot,
     scaling=QueueScaling(queue.name, settings.worker.min_count, settings.worker.max_count),
@@ -141,6 +148,9 @@ pulumi.export("albDnsName", alb.dns_name)
 pulumi.export("apiUrl", f"https://{settings.domain_name}" if settings.https
               else alb.dns_name.apply(lambda name: f"http://{name}"))
 pulumi.export("targetGroupArn", alb.target_group_arn)
+pulumi.export("apiDeployment", {"strategy": release.strategy,
+                                "bakeMinutes": release.bake_minutes if release.progressive else 0,
+                                "alternateTargetGroupArn": alb.alternate_target_group_arn})
 pulumi.export("clusterName", cluster.name)
 pulumi.export("serviceNames", {"api": api.service_name, "worker": worker.service_name})
 pulumi.export("logGroupNames", {"api": api.log_group_name, "worker": worker.log_group_name})

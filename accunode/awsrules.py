@@ -65,6 +65,12 @@ def is_rfc1918(network: ipaddress.IPv4Network) -> bool:
 LOAD_BALANCER_NAME_MAX = 32  # ELBv2 CreateLoadBalancer / CreateTargetGroup: Name, at most 32 characters
 IAM_ROLE_NAME_MAX = 64
 
+# ---- ECS progressive deployments (botocore ecs DeploymentConfiguration, pulumi-aws 7.51 docs) --------
+# Bake times 0-1440 minutes; a canary takes 0.1-100 % of traffic, a linear step 3-100 %.
+ECS_BAKE_MINUTES_MAX = 1440
+ECS_CANARY_PERCENT = (0.1, 100.0)
+ECS_LINEAR_STEP_PERCENT = (3.0, 100.0)
+
 # ---- CloudWatch Logs: the retention periods PutRetentionPolicy accepts (days) ------------------------
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
                       2192, 2557, 2922, 3288, 3653)

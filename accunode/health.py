@@ -1,5 +1,6 @@
 """``accunode health``: a read-only check of a deployed stack, the deployment review's "Quick Health
-Check" made one command. ECS services (running vs desired, a failed or rolling-back deployment),
+Check" made one command. ECS services (running vs desired, a failed or rolling-back deployment), the
+API's progressive release (strategy, stage, traffic split, bake time left, a rollback that happened),
 ALB target health, ``/health`` latency against the review's 200 ms, RDS and Redis status, alarms in
 ALARM and the dead-letter queue's depth.
 
@@ -22,6 +23,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +48,11 @@ OUTPUTS = {
 OPTIONAL_OUTPUTS = {
     "url": "apiUrl",  # the public base URL; without it the probe uses http://<albDnsName>
     "alarms": "alarmNames",  # alarms that must exist
+    "deployment": "apiDeployment",  # {"strategy": "blue-green", "bakeMinutes": 15, ...}: the API's releases
 }
+PROGRESSIVE = frozenset({"blue-green", "canary", "linear"})
+# A rollback this recent still fails the check (the release did not land); an older one is only noted.
+RECENT_ROLLBACK_HOURS = 24.0
 
 
 class ConfigError(Exception):
@@ -83,6 +89,10 @@ class Targets:
     dlq_url: str
     alarm_prefix: str
     alarm_names: tuple[str, ...] = ()
+    api_service: str = ""
+    release_strategy: str = "rolling"
+    alternate_target_group_arn: str = ""
+    """A progressive API's second group: after a release the tasks serve from either, so both are judged."""
 
 
 def targets_from_outputs(stack: str, outputs: Mapping[str, Any], url: str | None = None) -> Targets:
@@ -103,6 +113,9 @@ def targets_from_outputs(stack: str, outputs: Mapping[str, Any], url: str | None
     alarms = outputs.get(OPTIONAL_OUTPUTS["alarms"]) or []
     if not isinstance(alarms, list) or not all(isinstance(a, str) for a in alarms):
         raise ConfigError(f"output {OPTIONAL_OUTPUTS['alarms']} must be a list of alarm names")
+    release = outputs.get(OPTIONAL_OUTPUTS["deployment"]) or {}
+    if not isinstance(release, Mapping) or not isinstance(release.get("strategy", "rolling"), str):
+        raise ConfigError(f"output {OPTIONAL_OUTPUTS['deployment']} must be an object with a strategy")
     base = url or outputs.get(OPTIONAL_OUTPUTS["url"]) or f"http://{outputs[OUTPUTS['alb_dns']]}"
     from accunode.settings import PROJECT
 
@@ -111,7 +124,9 @@ def targets_from_outputs(stack: str, outputs: Mapping[str, Any], url: str | None
         target_group_arn=outputs[OUTPUTS["target_group"]], url=base.rstrip("/"),
         db_identifier=outputs[OUTPUTS["db"]], redis_group_id=outputs[OUTPUTS["redis"]],
         dlq_url=outputs[OUTPUTS["dlq"]], alarm_prefix=f"{PROJECT}-{stack}-",
-        alarm_names=tuple(outputs.get(OPTIONAL_OUTPUTS["alarms"]) or ()))
+        alarm_names=tuple(outputs.get(OPTIONAL_OUTPUTS["alarms"]) or ()), api_service=services.get("api", ""),
+        release_strategy=release.get("strategy", "rolling"),
+        alternate_target_group_arn=release.get("alternateTargetGroupArn") or "")
 
 
 # ---- judges: pure functions of AWS responses ----------------------------------------------------
@@ -132,6 +147,48 @@ def judge_service(service: Mapping[str, Any]) -> Check:
     if running < desired:
         return Check(name, False, f"{counts}; fewer tasks running than desired")
     return Check(name, True, counts if desired else "scaled to zero")
+
+
+def _minutes_since(moment: Any, now: datetime) -> float | None:
+    return (now - moment).total_seconds() / 60 if isinstance(moment, datetime) else None
+
+
+def _traffic(weights: Iterable[tuple[str, int]]) -> str:
+    return ", ".join(f"{name} {weight} %" for name, weight in weights)
+
+
+def judge_release(deployment: Mapping[str, Any], strategy: str, now: datetime,
+                  weights: Iterable[tuple[str, int]] = ()) -> Check:
+    """The API's latest ECS service deployment (``DescribeServiceDeployments``): in progress (which stage,
+    the production rule's split, bake time left), done, stopped, or rolled back."""
+    name = f"API release ({strategy})"
+    status = deployment.get("status", "UNKNOWN")
+    arn = str(deployment.get("serviceDeploymentArn", "?")).rsplit("/", 1)[-1]
+    stage = deployment.get("lifecycleStage")
+    split = _traffic(weights)
+    if status in ("PENDING", "IN_PROGRESS"):
+        detail = f"deployment {arn} in progress, stage {stage or 'unknown'}"
+        if split:
+            detail += f"; production traffic: {split}"
+        bake = (deployment.get("deploymentConfiguration") or {}).get("bakeTimeInMinutes")
+        since = _minutes_since(deployment.get("updatedAt"), now)
+        if stage == "BAKE_TIME" and isinstance(bake, int) and since is not None:
+            # ECS does not report when the bake began; updatedAt is the deployment's last change, which
+            # in BAKE_TIME is the end of the production traffic shift.
+            detail += f"; about {max(0.0, bake - since):.0f} of {bake} bake minutes left"
+        return Check(name, False, detail)
+    if status.startswith("ROLLBACK"):
+        reason = (deployment.get("rollback") or {}).get("reason") or deployment.get("statusReason") or "no reason given"
+        finished = _minutes_since(deployment.get("finishedAt") or deployment.get("updatedAt"), now)
+        old = status == "ROLLBACK_SUCCESSFUL" and finished is not None and finished > RECENT_ROLLBACK_HOURS * 60
+        when = f" {finished / 60:.0f} h ago" if finished is not None else ""
+        return Check(name, old, f"deployment {arn} {status}{when}: {reason}; production traffic stays on the "
+                                "previous revision")
+    if status in ("STOPPED", "STOP_REQUESTED"):
+        return Check(name, False, f"deployment {arn} {status}: {deployment.get('statusReason') or 'stopped by hand'}")
+    if status == "SUCCESSFUL":
+        return Check(name, True, f"deployment {arn} completed" + (f"; production traffic: {split}" if split else ""))
+    return Check(name, False, f"deployment {arn} {status}")
 
 
 def judge_targets(descriptions: Iterable[Mapping[str, Any]]) -> Check:
@@ -185,9 +242,46 @@ def ecs_checks(ecs: Any, targets: Targets) -> list[Check]:
     return checks
 
 
+def release_checks(ecs: Any, elbv2: Any, targets: Targets, now: datetime | None = None) -> list[Check]:
+    """The API's latest progressive deployment. ECS keeps its stages in ListServiceDeployments /
+    DescribeServiceDeployments; the production listener rule's weights say where traffic is now."""
+    if targets.release_strategy not in PROGRESSIVE or not targets.api_service:
+        return []
+    now = now or datetime.now(UTC)
+    listed = ecs.list_service_deployments(cluster=targets.cluster, service=targets.api_service,
+                                          maxResults=5).get("serviceDeployments", [])
+    if not listed:
+        return [Check(f"API release ({targets.release_strategy})", True, "no deployment yet")]
+    epoch = datetime.min.replace(tzinfo=UTC)
+    latest = max(listed, key=lambda d: d.get("createdAt") or epoch)
+    described = ecs.describe_service_deployments(
+        serviceDeploymentArns=[latest["serviceDeploymentArn"]]).get("serviceDeployments", [])
+    deployment = described[0] if described else latest
+    return [judge_release(deployment, targets.release_strategy, now, _production_weights(ecs, elbv2, targets))]
+
+
+def _production_weights(ecs: Any, elbv2: Any, targets: Targets) -> list[tuple[str, int]]:
+    services = ecs.describe_services(cluster=targets.cluster, services=[targets.api_service]).get("services", [])
+    rules = [(b.get("advancedConfiguration") or {}).get("productionListenerRule")
+             for s in services for b in s.get("loadBalancers", [])]
+    rules = [rule for rule in rules if rule]
+    if not rules:
+        return []
+    weights = []
+    for rule in elbv2.describe_rules(RuleArns=rules[:1]).get("Rules", []):
+        for action in rule.get("Actions", []):
+            for group in (action.get("ForwardConfig") or {}).get("TargetGroups", []):
+                arn = str(group.get("TargetGroupArn", "?"))
+                weights.append((arn.split(":targetgroup/", 1)[-1].split("/", 1)[0], int(group.get("Weight", 0))))
+    return weights
+
+
 def target_checks(elbv2: Any, targets: Targets) -> list[Check]:
-    return [judge_targets(elbv2.describe_target_health(TargetGroupArn=targets.target_group_arn)
-                          ["TargetHealthDescriptions"])]
+    # Blue/green alternates the serving group release by release; the idle one is empty, not unhealthy.
+    groups = [targets.target_group_arn, *([targets.alternate_target_group_arn] if targets.alternate_target_group_arn
+                                          else [])]
+    return [judge_targets([d for group in groups for d in
+                           elbv2.describe_target_health(TargetGroupArn=group)["TargetHealthDescriptions"]])]
 
 
 def http_checks(targets: Targets, budget_ms: float, timeout: float, probes: int = PROBES) -> list[Check]:
@@ -249,6 +343,7 @@ def run_checks(clients: Callable[[str], Any], targets: Targets, *, budget_ms: fl
 
     areas: list[tuple[str, Callable[[], list[Check]]]] = [
         ("ECS services", lambda: ecs_checks(clients("ecs"), targets)),
+        ("API release", lambda: release_checks(clients("ecs"), clients("elbv2"), targets)),
         ("ALB targets", lambda: target_checks(clients("elbv2"), targets)),
         ("HTTP /health", lambda: http_checks(targets, budget_ms, timeout)),
         ("RDS", lambda: rds_checks(clients("rds"), targets)),

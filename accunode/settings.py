@@ -16,6 +16,7 @@ import ipaddress
 import json
 import math
 import re
+import typing
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -25,6 +26,7 @@ from pydantic.alias_generators import to_camel
 from accunode import awsrules, catalog
 from accunode.costs.usage import UsageOverrides
 from accunode.netplan import MAX_PREFIX, MIN_PREFIX, plan_subnets
+from accunode.specs.deployment import PROGRESSIVE, STRATEGIES, DeploymentSpec, Strategy
 
 NAMESPACE = "accunode"
 PROJECT = "accunode"
@@ -39,6 +41,11 @@ HIDDEN_KEYS = {
     "stack": "the stack name comes from the stack itself (--stack, Pulumi.<stack>.yaml), not from config",
     "region": "the region is the AWS provider's: set aws:region instead",
 }
+# The API's release strategy when a stack does not set accunode:api.deployment.strategy. Blue/green
+# rather than canary in prod: at the light tier's 10-50 requests a day a 10 % canary sees almost no
+# requests, so its alarms cannot judge it; blue/green sends all traffic to the new revision while
+# the old one keeps running for the bake, and an alarm moves traffic back within seconds.
+DEFAULT_STRATEGY = {"prod": "blue-green", "other": "rolling"}
 # Tags the program puts on resources itself (cost allocation and Name); a stack's tags cannot replace them.
 PROGRAM_TAG_KEYS = ("project", "environment", "stack", "tier", "owner", "Name")
 # Physical names are accunode-<stack>-<role>; the longest with a hard AWS limit is the load balancer's
@@ -137,6 +144,48 @@ class _Model(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
 
 
+class DeploymentSettings(_Model):
+    """How the API releases (``accunode:api.deployment``): ``rolling``, or ECS-native ``blue-green``,
+    ``canary`` or ``linear`` with a bake time (accunode/specs/deployment.py says what each does)."""
+
+    strategy: Strategy
+    bake_minutes: int = Field(default=15, ge=0, le=awsrules.ECS_BAKE_MINUTES_MAX)
+    canary_percent: float = Field(default=10.0, ge=awsrules.ECS_CANARY_PERCENT[0], le=awsrules.ECS_CANARY_PERCENT[1],
+                                  allow_inf_nan=False)
+    canary_bake_minutes: int = Field(default=10, ge=0, le=awsrules.ECS_BAKE_MINUTES_MAX)
+    step_percent: float = Field(default=25.0, ge=awsrules.ECS_LINEAR_STEP_PERCENT[0],
+                                le=awsrules.ECS_LINEAR_STEP_PERCENT[1], allow_inf_nan=False)
+    step_bake_minutes: int = Field(default=5, ge=0, le=awsrules.ECS_BAKE_MINUTES_MAX)
+
+    @field_validator("strategy", mode="before")
+    @classmethod
+    def _known_strategy(cls, value: Any) -> Any:
+        if value not in STRATEGIES:
+            close = difflib.get_close_matches(str(value), STRATEGIES, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise ValueError(f"{value!r} is not allowed; {hint}allowed: {', '.join(STRATEGIES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _keys_of_the_strategy(self) -> DeploymentSettings:
+        applies = {"bake_minutes": PROGRESSIVE, "canary_percent": ("canary",), "canary_bake_minutes": ("canary",),
+                   "step_percent": ("linear",), "step_bake_minutes": ("linear",)}
+        stray = [to_camel(key) for key in sorted(self.model_fields_set & set(applies))
+                 if self.strategy not in applies[key]]
+        if stray:
+            many = len(stray) > 1
+            raise ValueError(f"{', '.join(stray)} {'do' if many else 'does'} not apply to strategy {self.strategy}; "
+                             f"remove {'them' if many else 'it'} or choose a strategy that uses "
+                             f"{'them' if many else 'it'} (bakeMinutes: blue-green, canary, linear; "
+                             "canaryPercent, canaryBakeMinutes: canary; stepPercent, stepBakeMinutes: linear)")
+        return self
+
+    def spec(self) -> DeploymentSpec:
+        return DeploymentSpec(strategy=self.strategy, bake_minutes=self.bake_minutes,
+                              canary_percent=self.canary_percent, canary_bake_minutes=self.canary_bake_minutes,
+                              step_percent=self.step_percent, step_bake_minutes=self.step_bake_minutes)
+
+
 class ServiceSettings(_Model):
     """One Fargate service: task size in CPU units / MiB, and its autoscaling range."""
 
@@ -146,6 +195,8 @@ class ServiceSettings(_Model):
     desired_count: int = Field(ge=0, le=100)
     max_count: int = Field(ge=1, le=100)
     spot: bool = False
+    deployment: DeploymentSettings | None = None
+    """The API's release strategy; the worker takes no traffic and always rolls (with its circuit breaker)."""
 
     @model_validator(mode="after")
     def _check(self) -> ServiceSettings:
@@ -384,6 +435,9 @@ class StackSettings(_Model):
         if match and match["region"] != self.region:
             raise ValueError(f"certificateArn: the certificate is in {match['region']} but the stack deploys to "
                              f"{self.region} (aws:region); a load balancer uses a certificate from its own region")
+        if self.worker.deployment is not None:
+            raise ValueError("worker.deployment is not a setting: the worker takes no traffic to shift, so it keeps "
+                             "rolling updates with its circuit breaker; set api.deployment instead")
         if self.environment == "prod" and self.worker.min_count == 0:
             raise ValueError("worker.minCount 0 (scale to zero) is allowed only outside prod")
         if self.cache.num_nodes == 1 and self.environment == "prod" and self.tier == "enterprise":
@@ -446,6 +500,8 @@ def _effective_config(stack: str, values: Mapping[str, Any]) -> dict[str, Any]:
     defaults = _merge(preset, {
         "stack": stack,
         "natStrategy": "per-az" if prod and tier in ("high", "enterprise") else "single",
+        # prod releases the API blue/green with a bake (accunode/specs/deployment.py); elsewhere it rolls.
+        "api": {"deployment": {"strategy": DEFAULT_STRATEGY["prod" if prod else "other"]}},
         # Outside prod a Multi-AZ database doubles the cost for no user-facing benefit.
         "database": {"multiAz": bool(preset["database"]["multiAz"]) and prod,
                      "backupRetentionDays": 14 if prod else 7},
@@ -475,7 +531,10 @@ def _describe(error: dict[str, Any]) -> str:
         parent = loc[:-1]
         model: type[BaseModel] = StackSettings
         for part in parent:
-            model = model.model_fields[_field_name(model, str(part))].annotation  # type: ignore[assignment]
+            annotation = model.model_fields[_field_name(model, str(part))].annotation
+            # An optional sub-map (api.deployment: DeploymentSettings | None) names its model in the union.
+            model = next((a for a in typing.get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)),
+                         annotation)  # type: ignore[assignment]
         allowed = _allowed_keys(model)
         hint = _did_you_mean(str(loc[-1]), allowed)
         return f"{_location(loc)}: unknown key; {hint}allowed keys: {', '.join(allowed)}"

@@ -4,7 +4,9 @@ The execution role is what ECS uses to start a task (pull our image, write our l
 our SSM parameters); the task role is what the app's code may do (its model bucket, its parameters,
 the work queue). They are separate roles. The deploy role is assumed by GitHub Actions through OIDC,
 only from one repository and branch, and may only push our image, register task definitions, roll
-our two services and pass our two task roles to ECS. The documents come from ``accunode.specs.iam``.
+our two services and pass our two task roles to ECS. With a progressive API release, the traffic
+role is what ECS uses to move the listener rules' weights (``AmazonECSInfrastructureRolePolicyForLoadBalancers``'s
+ALB actions, scoped to our load balancer). The documents come from ``accunode.specs.iam``.
 
 Role names are explicit, and the ARNs handed to task definitions are derived from the role's name
 output: known at preview, and still a dependency on the role.
@@ -44,6 +46,8 @@ class IdentityArgs:
     cluster_name: str
     service_names: Sequence[str]
     github: GitHubDeploy | None = None
+    traffic_load_balancer: str | None = None
+    """The ALB's name when the API releases progressively: ECS's role for shifting its listener rules."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -65,6 +69,7 @@ class Identity(pulumi.ComponentResource):
     execution_role_arn: Output[str]
     task_role_arn: Output[str]
     deploy_role_arn: Output[str] | None
+    traffic_role_arn: Output[str] | None
 
     def __init__(self, name: str, args: IdentityArgs, opts: ResourceOptions | None = None) -> None:
         super().__init__("accunode:identity:Identity", name, None, opts)
@@ -93,6 +98,13 @@ class Identity(pulumi.ComponentResource):
         self.execution_role_name, self.task_role_name = f"{prefix}-task-execution", f"{prefix}-task"
         self.execution_role_arn, self.task_role_arn = arn_of(execution), arn_of(task)
 
+        self.traffic_role_arn = None
+        if args.traffic_load_balancer:
+            self.traffic_role_arn = arn_of(role(
+                "ecs-traffic", iam.traffic_role_trust_policy(),
+                iam.traffic_role_policy(account, region, args.traffic_load_balancer),
+                f"ECS shifts AccuNode API traffic between target groups of {args.traffic_load_balancer}"))
+
         self.deploy_role_arn = None
         if args.github:
             # One provider per URL and account: read it (its ARN is derived from the URL), never create
@@ -106,4 +118,4 @@ class Identity(pulumi.ComponentResource):
             self.deploy_role_arn = arn_of(deploy)
 
         self.register_outputs({"executionRoleArn": self.execution_role_arn, "taskRoleArn": self.task_role_arn,
-                               "deployRoleArn": self.deploy_role_arn})
+                               "deployRoleArn": self.deploy_role_arn, "trafficRoleArn": self.traffic_role_arn})

@@ -18,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 from pulumi import Input, Output, ResourceOptions
 
+from accunode.specs import deployment
 from components.network import SubnetSet
 from components.storage import AlbLogDelivery, Bucket, BucketArgs
 
@@ -46,6 +47,10 @@ class LoadBalancerArgs:
     waf_rate_limit: int = 2000
     """Requests per IP in any 5-minute window before the rate rule blocks it."""
     log_retention_days: int = 7
+    progressive: bool = False
+    """The API releases blue/green, canary or linear (accunode/specs/deployment.py): a second target
+    group, and the production and test listener rules whose weights ECS shifts, on the listener that
+    serves (HTTPS with a certificate; the HTTP listener then stays a redirect)."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -94,6 +99,12 @@ class LoadBalancer(pulumi.ComponentResource):
     dns_name: Output[str]
     target_group_arn: Output[str]
     target_group_arn_suffix: Output[str]
+    alternate_target_group_arn: Output[str] | None
+    alternate_target_group_arn_suffix: Output[str] | None
+    production_rule_arn: Output[str] | None
+    test_rule_arn: Output[str] | None
+    name: str
+    """The load balancer's name (``<prefix>-alb``), known at preview."""
     log_bucket_name: str
     web_acl_arn: Output[str] | None
 
@@ -118,27 +129,57 @@ class LoadBalancer(pulumi.ComponentResource):
             access_logs={"bucket": args.log_bucket_name, "prefix": LOG_PREFIX, "enabled": True},
             tags=tags(lb_name), opts=ResourceOptions(parent=self, depends_on=[logs]))
         tg_name = f"{prefix}-api"
-        # No explicit name: Pulumi auto-names it, so a replacing change creates the new group, moves the
+
+        # No explicit names: Pulumi auto-names them, so a replacing change creates the new group, moves the
         # listener and the service to it, then deletes the old one. An explicit name would make the
         # replacement delete-before-create of a group still in use by the listener (ResourceInUse).
-        target_group = aws.lb.TargetGroup(
-            f"{name}-api", port=args.app_port, protocol="HTTP", target_type="ip",
-            vpc_id=args.vpc_id, deregistration_delay=args.deregistration_delay,
-            health_check={"enabled": True, "path": args.health_check_path, "protocol": "HTTP",
-                          "port": "traffic-port", "matcher": "200", "interval": 30, "timeout": 5,
-                          "healthy_threshold": 3, "unhealthy_threshold": 2},
-            tags=tags(tg_name), opts=child)
-        forward = [{"type": "forward", "target_group_arn": target_group.arn}]
+        def api_group(logical: str, label: str) -> aws.lb.TargetGroup:
+            return aws.lb.TargetGroup(
+                logical, port=args.app_port, protocol="HTTP", target_type="ip",
+                vpc_id=args.vpc_id, deregistration_delay=args.deregistration_delay,
+                health_check={"enabled": True, "path": args.health_check_path, "protocol": "HTTP",
+                              "port": "traffic-port", "matcher": "200", "interval": 30, "timeout": 5,
+                              "healthy_threshold": 3, "unhealthy_threshold": 2},
+                tags=tags(label), opts=child)
+
+        target_group = api_group(f"{name}-api", tg_name)
+        # Auto-names are the logical name and 8 characters; target group names have at most 32.
+        alternate = api_group(f"{name}-api-alt", f"{tg_name}-alt") if args.progressive else None
+        forward: list[dict[str, Any]] = [{"type": "forward", "target_group_arn": target_group.arn}]
+        # With a progressive release the listener rules route every request; the default answers 404.
+        serve = ([{"type": "fixed-response", "fixed_response": {"content_type": "text/plain", "status_code": "404",
+                                                                "message_body": "not found"}}]
+                 if args.progressive else forward)
         if args.certificate_arn:
-            aws.lb.Listener(f"{name}-https", load_balancer_arn=lb.arn, port=443, protocol="HTTPS",
-                            ssl_policy=TLS_POLICY, certificate_arn=args.certificate_arn, default_actions=forward,
-                            tags=tags(f"{lb_name}-https"), opts=child)
+            serving = aws.lb.Listener(
+                f"{name}-https", load_balancer_arn=lb.arn, port=443, protocol="HTTPS", ssl_policy=TLS_POLICY,
+                certificate_arn=args.certificate_arn, default_actions=serve, tags=tags(f"{lb_name}-https"),
+                opts=child)
             http_actions: list[dict[str, Any]] = [{"type": "redirect", "redirect": {
                 "protocol": "HTTPS", "port": "443", "status_code": "HTTP_301"}}]
         else:
-            http_actions = forward  # no certificate (dev): serve HTTP rather than redirect to nothing
-        aws.lb.Listener(f"{name}-http", load_balancer_arn=lb.arn, port=80, protocol="HTTP",
-                        default_actions=http_actions, tags=tags(f"{lb_name}-http"), opts=child)
+            http_actions = serve  # no certificate (dev): serve HTTP rather than redirect to nothing
+        http = aws.lb.Listener(f"{name}-http", load_balancer_arn=lb.arn, port=80, protocol="HTTP",
+                               default_actions=http_actions, tags=tags(f"{lb_name}-http"), opts=child)
+        if not args.certificate_arn:
+            serving = http
+
+        self.alternate_target_group_arn = self.alternate_target_group_arn_suffix = None
+        self.production_rule_arn = self.test_rule_arn = None
+        if alternate is not None:
+            # ECS moves the weights of these rules during a deployment; Pulumi must not move them back.
+            shifted = ResourceOptions(parent=self, ignore_changes=["actions"])
+            rules = {}
+            for rule, priority in (("test", deployment.TEST_RULE_PRIORITY),
+                                   ("production", deployment.PRODUCTION_RULE_PRIORITY)):
+                rules[rule] = aws.lb.ListenerRule(
+                    f"{name}-{rule}-rule", listener_arn=serving.arn, priority=priority,
+                    conditions=deployment.rule_conditions(rule),  # type: ignore[arg-type]
+                    actions=deployment.forward_weighted(target_group.arn, alternate.arn),
+                    tags=tags(f"{lb_name}-{rule}"), opts=shifted)
+            self.alternate_target_group_arn = alternate.arn
+            self.alternate_target_group_arn_suffix = alternate.arn_suffix
+            self.production_rule_arn, self.test_rule_arn = rules["production"].arn, rules["test"].arn
 
         self.web_acl_arn = None
         if args.waf:
@@ -153,6 +194,8 @@ class LoadBalancer(pulumi.ComponentResource):
 
         self.arn, self.arn_suffix, self.dns_name = lb.arn, lb.arn_suffix, lb.dns_name
         self.target_group_arn, self.target_group_arn_suffix = target_group.arn, target_group.arn_suffix
-        self.log_bucket_name = args.log_bucket_name
+        self.name, self.log_bucket_name = lb_name, args.log_bucket_name
         self.register_outputs({"arn": lb.arn, "dnsName": lb.dns_name, "targetGroupArn": target_group.arn,
+                               "alternateTargetGroupArn": self.alternate_target_group_arn,
+                               "productionRuleArn": self.production_rule_arn, "testRuleArn": self.test_rule_arn,
                                "logBucketName": args.log_bucket_name})

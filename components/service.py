@@ -6,8 +6,12 @@ without public IPs; containers are hardened by ``accunode.specs.containers`` and
 are built from plain values, so the whole task definition is known at preview.
 
 Deployments roll back on their own: the circuit breaker catches tasks that never become healthy,
-and the service's rollback alarms (ALB 5xx rate, unhealthy targets) catch a release that starts
-but misbehaves. Autoscaling owns the running count, so ``desiredCount`` is ignored after creation.
+and the service's rollback alarms (ALB 5xx rate, unhealthy targets, p95 latency) catch a release
+that starts but misbehaves. The worker rolls; the API can release blue/green, canary or linear
+(``accunode.specs.deployment``): ECS starts the new revision in the alternate target group, shifts
+the listener rules' weights with the traffic role and keeps the old revision through the bake,
+when an alarm sends traffic back at once. Autoscaling owns the running count, so ``desiredCount``
+is ignored after creation.
 """
 
 from __future__ import annotations
@@ -15,15 +19,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
 from pulumi import Input, Output, ResourceOptions
 
 from accunode import catalog
-from accunode.settings import LOG_RETENTION_DAYS
+from accunode.awsrules import LOG_RETENTION_DAYS
 from accunode.specs.containers import TMP_VOLUME, ContainerSpec, container_definitions, image_uri
+from accunode.specs.deployment import DeploymentSpec, deployment_configuration
 from accunode.specs.scaling import SCALABLE_DIMENSION, CpuScaling, QueueScaling, resource_id
 from components.network import SubnetSet
 
@@ -32,6 +37,17 @@ ARCHITECTURES = {"x86_64": "X86_64", "arm64": "ARM64"}
 
 def log_group_name(service_name: str) -> str:
     return f"/ecs/{service_name}"
+
+
+@dataclass(frozen=True)
+class TrafficShift:
+    """What ECS shifts a progressive deployment between (``load_balancers[].advanced_configuration``)."""
+
+    alternate_target_group_arn: Input[str]
+    production_listener_rule_arn: Input[str]
+    test_listener_rule_arn: Input[str]
+    role_arn: Input[str]
+    """The ECS infrastructure role for load balancers (components/identity.py)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,9 @@ class FargateServiceArgs:
     command: Sequence[str] | None = None
     spot: bool = False
     rollback_alarm_names: Sequence[str] = ()
+    deployment: DeploymentSpec = field(default_factory=DeploymentSpec)
+    """Rolling (the default) or a progressive strategy, which needs ``traffic``."""
+    traffic: TrafficShift | None = None
     log_retention_days: int = 30
     health_check_grace_seconds: int = 60
     starts_after: Sequence[pulumi.Resource] = ()
@@ -85,6 +104,14 @@ class FargateServiceArgs:
             raise ValueError("Fargate Spot does not run ARM64 tasks; use x86_64 or turn spot off")
         if (self.target_group_arn is None) != (self.container_port is None):
             raise ValueError("target_group_arn and container_port go together (a service behind the load balancer)")
+        if self.deployment.progressive and (self.traffic is None or self.target_group_arn is None):
+            raise ValueError(f"strategy {self.deployment.strategy} shifts load balancer traffic: it needs "
+                             "target_group_arn and traffic (alternate target group, listener rules, role)")
+        if self.traffic is not None and not self.deployment.progressive:
+            raise ValueError("traffic is only used by a blue-green, canary or linear deployment")
+        if self.deployment.progressive and not self.rollback_alarm_names:
+            raise ValueError(f"strategy {self.deployment.strategy} needs rollback_alarm_names: without an alarm the "
+                             "bake cannot catch a bad release")
         if self.scaling and not self.scaling.min_capacity <= self.desired_count <= self.scaling.max_capacity:
             raise ValueError(f"desired_count {self.desired_count} is outside the scaling range "
                              f"{self.scaling.min_capacity}-{self.scaling.max_capacity}")
@@ -134,8 +161,8 @@ class FargateService(pulumi.ComponentResource):
             desired_count=args.desired_count, **placement, platform_version="LATEST",
             network_configuration={"subnets": list(args.subnets.ids), "security_groups": list(args.security_group_ids),
                                    "assign_public_ip": False},
-            load_balancers=[{"target_group_arn": args.target_group_arn, "container_name": args.container_name,
-                             "container_port": args.container_port}] if balanced else None,
+            load_balancers=[self._load_balancer(args)] if balanced else None,
+            deployment_configuration=deployment_configuration(args.deployment),
             health_check_grace_period_seconds=args.health_check_grace_seconds if balanced else None,
             deployment_circuit_breaker={"enable": True, "rollback": True},
             alarms={"alarm_names": list(args.rollback_alarm_names), "enable": True, "rollback": True}
@@ -143,7 +170,7 @@ class FargateService(pulumi.ComponentResource):
             deployment_minimum_healthy_percent=100, deployment_maximum_percent=200,
             enable_ecs_managed_tags=True, propagate_tags="SERVICE", enable_execute_command=False, tags=tags,
             opts=ResourceOptions(parent=self, depends_on=[logs, *args.starts_after],
-                                 ignore_changes=["desiredCount"] if args.scaling else None))
+                                 ignore_changes=self._ignored(args) or None))
         if args.scaling:
             self._scale(name, args, args.scaling, service)
 
@@ -152,6 +179,26 @@ class FargateService(pulumi.ComponentResource):
         self.task_definition_arn = task.arn
         self.register_outputs({"serviceName": service.name, "logGroupName": logs.name,
                                "taskDefinitionArn": task.arn})
+
+    @staticmethod
+    def _ignored(args: FargateServiceArgs) -> list[str]:
+        ignored = ["desiredCount"] if args.scaling else []
+        if args.traffic is not None:
+            # ECS swaps the primary and alternate target groups after each progressive release; sending the
+            # declared pair back on the next update would undo that (terraform-provider-aws#45678, open).
+            ignored.append("loadBalancers")
+        return ignored
+
+    @staticmethod
+    def _load_balancer(args: FargateServiceArgs) -> dict[str, Any]:
+        block: dict[str, Any] = {"target_group_arn": args.target_group_arn, "container_name": args.container_name,
+                                 "container_port": args.container_port}
+        if args.traffic is not None:
+            block["advanced_configuration"] = {
+                "alternate_target_group_arn": args.traffic.alternate_target_group_arn,
+                "production_listener_rule": args.traffic.production_listener_rule_arn,
+                "test_listener_rule": args.traffic.test_listener_rule_arn, "role_arn": args.traffic.role_arn}
+        return block
 
     def _scale(self, name: str, args: FargateServiceArgs, scaling: CpuScaling | QueueScaling,
                service: aws.ecs.Service) -> None:

@@ -114,6 +114,9 @@ NESTED_INVALID: dict[str, tuple[dict[str, Any], str]] = {
     "cache.nodeType": ({"nodeType": "cache.x1"}, "allowed: cache.t3.micro"),
     "cache.numNodes": ({"numNodes": 9}, "less than or equal to 6"),
     "api.cpuu": ({"cpuu": 1}, "unknown key; did you mean cpu? allowed keys: cpu"),
+    "api.deployment.strategy": ({"deployment": {"strategy": "bluegreen"}}, "did you mean blue-green?"),
+    "api.deployment.bakeMinutes": ({"deployment": {"strategy": "canary", "bakeMinutes": -1}},
+                                   "greater than or equal to 0"),
     "usage.natGb": ({"natGb": 1}, "unknown key; allowed keys: albLcu"),
     "usage.appLogGb": ({"appLogGb": -1}, "greater than or equal to 0"),
 }
@@ -378,3 +381,49 @@ def test_a_cross_field_problem_starts_with_the_namespaced_key(override: dict[str
     with pytest.raises(SettingsError) as raised:
         validate_settings("prod", {"environment": "prod", **PROD_REQUIRED, **override})
     assert raised.value.problems[0].startswith(expected), raised.value.problems
+
+
+# --- accunode:api.deployment ------------------------------------------------------------------
+def test_prod_releases_blue_green_and_other_stacks_roll_by_default() -> None:
+    assert _settings("prod").api.deployment.strategy == "blue-green"
+    assert _settings("prod").api.deployment.bake_minutes == 15
+    assert _settings("staging").api.deployment.strategy == "rolling"
+    assert _settings("dev").api.deployment.strategy == "rolling"
+    assert _settings("prod").worker.deployment is None
+
+
+def test_a_stack_chooses_canary_with_its_steps() -> None:
+    chosen = validate_settings("p", {"environment": "prod", **PROD_REQUIRED, "api": {"deployment": {
+        "strategy": "canary", "canaryPercent": 5, "canaryBakeMinutes": 3, "bakeMinutes": 30}}})
+    spec = chosen.api.deployment.spec()
+    assert (spec.strategy, spec.canary_percent, spec.canary_bake_minutes, spec.bake_minutes) == ("canary", 5, 3, 30)
+    assert chosen.api.cpu == TIER_PRESETS["light"]["api"]["cpu"]  # the preset's other api keys stay
+
+
+@pytest.mark.parametrize(("deployment", "expected"), [
+    ({"strategy": "bluegreen"}, "accunode:api.deployment.strategy: 'bluegreen' is not allowed; did you mean "
+                                "blue-green? allowed: rolling, blue-green, canary, linear"),
+    ({"strategy": "rolling", "bakeMinutes": 5}, "accunode:api.deployment: bakeMinutes does not apply to strategy "
+                                                "rolling"),
+    ({"strategy": "canary", "stepPercent": 10}, "accunode:api.deployment: stepPercent does not apply to strategy "
+                                                "canary"),
+    ({"strategy": "linear", "stepPercent": 2}, "accunode:api.deployment.stepPercent: Input should be greater than "
+                                               "or equal to 3"),
+    ({"strategy": "canary", "canaryPercent": 0}, "accunode:api.deployment.canaryPercent: Input should be greater"),
+    ({"strategy": "blue-green", "bakeMinutes": 1441}, "accunode:api.deployment.bakeMinutes: Input should be less "
+                                                      "than or equal to 1440"),
+    ({"strategy": "canary", "bakeMinute": 5}, "accunode:api.deployment.bakeMinute: unknown key; did you mean "
+                                              "bakeMinutes?"),
+])
+def test_a_bad_deployment_setting_names_the_key_and_what_is_allowed(deployment: dict, expected: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        validate_settings("p", {"environment": "prod", **PROD_REQUIRED, "api": {"deployment": deployment}})
+    assert any(problem.startswith(expected) for problem in raised.value.problems), raised.value.problems
+
+
+def test_the_worker_has_no_deployment_setting() -> None:
+    with pytest.raises(SettingsError) as raised:
+        validate_settings("d", {"environment": "dev", "worker": {"deployment": {"strategy": "canary"}}})
+    assert raised.value.problems == ["accunode:worker.deployment is not a setting: the worker takes no traffic to "
+                                     "shift, so it keeps rolling updates with its circuit breaker; set api.deployment "
+                                     "instead"]

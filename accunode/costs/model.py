@@ -51,6 +51,8 @@ FREE: dict[str, str] = {
     "aws:ecs/taskDefinition:TaskDefinition": "priced on the service that runs it",
     "aws:appautoscaling/target:Target": "Application Auto Scaling is free; the extra tasks are priced on the service",
     "aws:lb/listener:Listener": "listeners are part of the load balancer's price",
+    "aws:lb/listenerRule:ListenerRule": "listener rules are part of the load balancer's price (LCUs count "
+                                        "rule evaluations past the first 10)",
     "aws:lb/targetGroup:TargetGroup": "target groups are part of the load balancer's price",
     "aws:rds/subnetGroup:SubnetGroup": "DB subnet groups are free",
     "aws:rds/parameterGroup:ParameterGroup": "DB parameter groups are free",
@@ -209,6 +211,32 @@ class Estimate:
 
 
 # --------------------------------------------------------------------------------------------
+# Minutes the new revision's tasks run before ECS has shifted traffic to them (start, pass health checks).
+RELEASE_START_MINUTES = 5
+
+
+def release_overlap_minutes(config: Any) -> float:
+    """How long a release runs two full sets of tasks: start, traffic steps and the bake of an ECS
+    blue/green, canary or linear deployment (``deploymentConfiguration`` inputs); 0 for a rolling one,
+    whose extra tasks (maximumPercent) come and go within the replacement."""
+    if not isinstance(config, Mapping):
+        return 0.0
+    strategy = _text(config.get("strategy")).upper()
+    if strategy not in ("BLUE_GREEN", "CANARY", "LINEAR"):
+        return 0.0
+    minutes = RELEASE_START_MINUTES + _number(config.get("bakeTimeInMinutes"))
+    if strategy == "CANARY":
+        canary = config.get("canaryConfiguration")
+        minutes += _number(canary.get("canaryBakeTimeInMinutes")) if isinstance(canary, Mapping) else 0.0
+    if strategy == "LINEAR":
+        linear = config.get("linearConfiguration")
+        if isinstance(linear, Mapping):
+            step = _number(linear.get("stepPercent"), 100.0)
+            steps = math.ceil(100.0 / step) if step > 0 else 1
+            minutes += (steps - 1) * _number(linear.get("stepBakeTimeInMinutes"))
+    return minutes
+
+
 def items_from_graph(resources: Iterable[Resource]) -> list[Item]:
     return [Item(type=r.type, name=r.name, urn=r.urn, props=r.state, parent=r.parent,
                  property_dependencies=r.property_dependencies) for r in resources]
@@ -345,6 +373,19 @@ class _Pricer:
             self.line(item, f"{label} ({size:g} {'vCPU' if 'vcpu' in sku else 'GB'}, {arch})", "compute", sku,
                       per_task * expected, quantity_min=per_task * low, quantity_max=per_task * high, note=note,
                       unit_price=rate * factor)
+        overlap = release_overlap_minutes(item.props.get("deploymentConfiguration"))
+        if overlap:
+            # A progressive release starts the new revision in full beside the old one; both run until the bake ends.
+            # The range runs from a month without releases (not always-on: no Savings Plan covers it) to the maximum.
+            hours = self.usage.deployments_per_month * overlap / 60
+            for label, sku, size in (("Fargate vCPU during releases", f"fargate.vcpu_hour.{arch}", vcpu),
+                                     ("Fargate memory during releases", f"fargate.gb_hour.{arch}", memory_gb)):
+                rate = self.book.rate(sku) if sku in self.book else 0.0
+                self.line(item, f"{label} ({size:g} {'vCPU' if 'vcpu' in sku else 'GB'}, {arch})", "compute", sku,
+                          size * hours * expected, quantity_min=0.0, quantity_max=size * hours * high,
+                          usage_based=True, unit_price=rate * factor,
+                          note=f"a second set of tasks for {overlap:g} min per release (start, traffic shift, bake) "
+                               f"x {self.usage.deployments_per_month:g} releases/month (usage deploymentsPerMonth)")
 
     def _task_counts(self, service: Item) -> tuple[float, float, float, str]:
         """(min, expected, max, how expected was derived); a service without autoscaling runs desiredCount."""

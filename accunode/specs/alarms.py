@@ -24,7 +24,7 @@ ALB_5XX_RATE_PERCENT = 5.0
 ALB_5XX_MIN_REQUESTS = 20
 OLDEST_MESSAGE_SECONDS = 900
 # Alarms that roll an API deployment back when they fire during it (ECS service ``alarms`` block).
-API_ROLLBACK_ALARMS = ("alb-5xx-rate", "alb-unhealthy-targets")
+API_ROLLBACK_ALARMS = ("alb-5xx-rate", "alb-unhealthy-targets", "api-p95-latency")
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,9 @@ class AlarmTargets:
     """The load balancer's ARN suffix (``app/<name>/<id>``)."""
     target_group: Any
     """The API target group's ARN suffix (``targetgroup/<name>/<id>``)."""
+    alternate_target_group: Any = None
+    """The second target group of a progressive release: the new revision serves from it while a
+    deployment bakes, so the target-group alarms watch both (the worse of the two)."""
 
 
 def _service_slug(service_name: str, cluster_name: str) -> str:
@@ -145,10 +148,22 @@ def running_below_desired(cluster: str, service: str) -> AlarmSpec:
         ))
 
 
+def _target_group_metric(targets: AlarmTargets, metric: str, stat: str, label: str) -> dict[str, Any]:
+    """One target group's metric, or with an alternate group the worse of both (``MAX`` of the two)."""
+    groups = [targets.target_group] + ([targets.alternate_target_group] if targets.alternate_target_group else [])
+    if len(groups) == 1:
+        return {"namespace": "AWS/ApplicationELB", "metric": metric, "statistic": stat,
+                "dimensions": {"LoadBalancer": targets.load_balancer, "TargetGroup": groups[0]}}
+    queries = tuple(MetricQuery(f"group{index}", namespace="AWS/ApplicationELB", metric=metric, stat=stat,
+                                dimensions={"LoadBalancer": targets.load_balancer, "TargetGroup": group})
+                    for index, group in enumerate(groups))
+    ids = ", ".join(f"FILL({q.id}, 0)" for q in queries)
+    return {"queries": (*queries, MetricQuery("worst", expression=f"MAX([{ids}])", label=label, return_data=True))}
+
+
 def alarm_catalogue(targets: AlarmTargets) -> list[AlarmSpec]:
     """Every operational alarm of a stack. All of them notify the alert topic."""
     lb = {"LoadBalancer": targets.load_balancer}
-    tg = {"LoadBalancer": targets.load_balancer, "TargetGroup": targets.target_group}
     max_connections = catalog.rds_max_connections(targets.db_instance_class)
     connections_threshold = round(max_connections * RDS_CONNECTIONS_RATIO)
     specs = [running_below_desired(targets.cluster_name, service) for service in targets.service_names]
@@ -169,13 +184,13 @@ def alarm_catalogue(targets: AlarmTargets) -> list[AlarmSpec]:
           for cluster_id in targets.cache_cluster_ids),
         AlarmSpec(
             id="alb-unhealthy-targets", description="The API target group has unhealthy targets",
-            namespace="AWS/ApplicationELB", metric="UnHealthyHostCount", statistic="Maximum", dimensions=tg,
-            threshold=0, comparison="GreaterThanThreshold", evaluation_periods=2),
+            threshold=0, comparison="GreaterThanThreshold", evaluation_periods=2,
+            **_target_group_metric(targets, "UnHealthyHostCount", "Maximum", "Unhealthy targets")),
         AlarmSpec(
             id="api-p95-latency",
             description=f"API p95 response time above {P95_LATENCY_SECONDS:g} s for 5 minutes",
-            namespace="AWS/ApplicationELB", metric="TargetResponseTime", statistic="p95", dimensions=tg,
-            threshold=P95_LATENCY_SECONDS, comparison="GreaterThanThreshold", evaluation_periods=5),
+            threshold=P95_LATENCY_SECONDS, comparison="GreaterThanThreshold", evaluation_periods=5,
+            **_target_group_metric(targets, "TargetResponseTime", "p95", "p95 response time (s)")),
         AlarmSpec(
             id="alb-5xx-rate",
             description=(f"More than {ALB_5XX_RATE_PERCENT:g}% of requests end in a 5xx (target or load "

@@ -105,7 +105,8 @@ def ci_stack_policy(account_id: str, region: str, state_bucket: str, prefix: str
          "Resource": f"arn:aws:budgets::{account_id}:budget/{prefix}-*"},
         {"Sid": "StackRoles", "Effect": "Allow", "Action": list(ROLE_MANAGEMENT), "Resource": roles},
         {"Sid": "PassStackRoles", "Effect": "Allow", "Action": "iam:PassRole", "Resource": roles,
-         "Condition": {"StringEquals": {"iam:PassedToService": ["ecs-tasks.amazonaws.com",
+         # ecs.amazonaws.com: a progressive API names its traffic role in the service's load balancer block.
+         "Condition": {"StringEquals": {"iam:PassedToService": ["ecs-tasks.amazonaws.com", "ecs.amazonaws.com",
                                                                 "vpc-flow-logs.amazonaws.com"]}}},
         {"Sid": "ServiceLinkedRoles", "Effect": "Allow", "Action": "iam:CreateServiceLinkedRole", "Resource": "*",
          "Condition": {"StringEquals": {"iam:AWSServiceName": list(SERVICE_LINKED)}}},

@@ -19,6 +19,7 @@ VERSION = "2012-10-17"
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 GITHUB_AUDIENCE = "sts.amazonaws.com"
 ECS_TASKS = "ecs-tasks.amazonaws.com"
+ECS_SERVICE = "ecs.amazonaws.com"
 # Elastic Load Balancing's log-delivery accounts for regions older than August 2022; newer regions
 # accept only the service principal (AWS docs, "Enable access logs for your Application Load Balancer").
 ELB_LOG_ACCOUNTS = {
@@ -235,6 +236,40 @@ def deploy_role_policy(account_id: str, region: str, repository_name: str, clust
                    [ecs_service_arn(account_id, region, cluster_name, s) for s in service_names]),
         _statement("PassOurTaskRoles", ["iam:PassRole"], [role_arn(account_id, r) for r in pass_role_names],
                    {"StringEquals": {"iam:PassedToService": ECS_TASKS}}),
+    )
+
+
+# ---- the ECS infrastructure role for load balancers (progressive deployments) -------------
+def traffic_role_trust_policy() -> dict[str, Any]:
+    """ECS assumes the role, as AWS documents it (``ecs.amazonaws.com``, no condition: whether ECS
+    sends ``aws:SourceAccount`` here is not documented, and a trust that does not match stops every
+    deployment)."""
+    return _document({
+        "Sid": "EcsShiftsTraffic", "Effect": "Allow", "Principal": {"Service": ECS_SERVICE},
+        "Action": "sts:AssumeRole"})
+
+
+def traffic_role_policy(account_id: str, region: str, load_balancer_name: str) -> dict[str, Any]:
+    """The actions of AWS's ``AmazonECSInfrastructureRolePolicyForLoadBalancers`` that an ALB
+    deployment uses, scoped to our load balancer's listeners and rules.
+
+    The managed policy allows ModifyListener/ModifyRule on every load balancer of every account the
+    role can reach; here they name our ALB. Register/DeregisterTargets stay on this account's and
+    region's target groups: the groups are auto-named (a replacement creates before it deletes), so
+    their ARNs are not known at preview. The Describe actions have no resource-level permission.
+    """
+    base = f"arn:aws:elasticloadbalancing:{region}:{account_id}"
+    return _document(
+        _statement("DescribeLoadBalancing", ["elasticloadbalancing:DescribeListeners",
+                                             "elasticloadbalancing:DescribeRules",
+                                             "elasticloadbalancing:DescribeTargetGroups",
+                                             "elasticloadbalancing:DescribeTargetHealth"], "*"),
+        _statement("RegisterTasks", ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
+                   [f"{base}:targetgroup/*/*"]),
+        _statement("ShiftOurListener", ["elasticloadbalancing:ModifyListener"],
+                   [f"{base}:listener/app/{load_balancer_name}/*/*"]),
+        _statement("ShiftOurRules", ["elasticloadbalancing:ModifyRule"],
+                   [f"{base}:listener-rule/app/{load_balancer_name}/*/*/*"]),
     )
 
 

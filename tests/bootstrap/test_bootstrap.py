@@ -93,7 +93,7 @@ def test_the_ci_role_manages_only_the_stacks_roles_and_buckets_and_never_the_boo
     document = _policy(graph, "ci-stacks")
     assert _statements(document, "StackRoles")["Resource"] == f"arn:aws:iam::{ACCOUNT_ID}:role/accunode-*"
     assert _statements(document, "PassStackRoles")["Condition"]["StringEquals"]["iam:PassedToService"] == [
-        "ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"]
+        "ecs-tasks.amazonaws.com", "ecs.amazonaws.com", "vpc-flow-logs.amazonaws.com"]
     assert _statements(document, "StackBuckets")["Resource"] == ["arn:aws:s3:::accunode-*", "arn:aws:s3:::accunode-*/*"]
     deny_role = _statements(document, "NotTheBootstrap")
     assert deny_role["Effect"] == "Deny" and deny_role["Resource"] == f"arn:aws:iam::{ACCOUNT_ID}:role/accunode-ci"

@@ -42,7 +42,7 @@ def test_every_price_names_its_source_date_and_confidence():
 
 def test_half_vcpu_one_gb_x86_task_for_a_month_is_priced_exactly(stack_graph):
     prod = estimate_graph(stack_graph("prod"))
-    api = _lines(prod, component="api", category="compute")
+    api = [line for line in _lines(prod, component="api", category="compute") if "during releases" not in line.item]
     expected = 0.5 * 0.04048 * HOURS + 1 * 0.004445 * HOURS
     assert sum(line.monthly for line in api) == pytest.approx(expected, abs=1e-9)
     assert round(expected, 2) == 18.02
@@ -226,7 +226,35 @@ def test_the_prod_estimate_gains_the_missing_lines_exactly(stack_graph):
     prod = estimate_graph(stack_graph("prod"))
     new = sum(line.monthly for line in _round_two_lines(prod))
     assert round(new, 2) == round(18.90 + 0.2422254 * 0.5 + 0.2422254 / 30 * 0.03 + 0.20 + 1.00, 2) == 20.22
-    assert prod.total == 187.10
+    # + $0.20: the unhealthy-targets and p95 alarms watch both API target groups (one more metric each);
+    # + $0.2428: the second set of API tasks while blue/green releases bake (test below).
+    assert prod.total == 187.55
+
+
+def test_release_overlap_counts_start_steps_and_bake_by_hand() -> None:
+    from accunode.costs.model import RELEASE_START_MINUTES, release_overlap_minutes
+
+    assert RELEASE_START_MINUTES == 5
+    assert release_overlap_minutes(None) == release_overlap_minutes({"strategy": "ROLLING"}) == 0
+    assert release_overlap_minutes({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": "15"}) == 20
+    assert release_overlap_minutes({"strategy": "CANARY", "bakeTimeInMinutes": "15", "canaryConfiguration": {
+        "canaryPercent": 10, "canaryBakeTimeInMinutes": "10"}}) == 30
+    # 25 % steps: 25, 50, 75, 100 -> three waits of 5 minutes before all traffic has moved
+    assert release_overlap_minutes({"strategy": "LINEAR", "bakeTimeInMinutes": "15", "linearConfiguration": {
+        "stepPercent": 25.0, "stepBakeTimeInMinutes": "5"}}) == 35
+    assert release_overlap_minutes({"strategy": "LINEAR", "linearConfiguration": "odd"}) == 5
+
+
+def test_prod_prices_the_second_task_set_of_each_release_in_the_range(stack_graph) -> None:
+    prod = estimate_graph(stack_graph("prod"))
+    [vcpu] = [line for line in prod.lines if line.item == "Fargate vCPU during releases (0.5 vCPU, x86_64)"]
+    releases = usage_for("light").deployments_per_month
+    hours = releases * 20 / 60  # blue/green: 5 minutes to start + 15 minutes of bake
+    # none in a month without releases; at the maximum, ten tasks twice over
+    assert (vcpu.quantity, vcpu.quantity_min, vcpu.quantity_max) == pytest.approx((0.5 * hours, 0, 0.5 * hours * 10))
+    assert vcpu.resource == "api-service" and vcpu.usage_based
+    dev = estimate_graph(stack_graph("dev"))
+    assert not [line for line in dev.lines if "during releases" in line.item]
 
 
 def test_repeated_lines_name_their_resource(stack_graph):
@@ -241,7 +269,9 @@ def test_repeated_lines_name_their_resource(stack_graph):
 def test_named_lines_are_the_same_in_every_stack_so_a_diff_shows_only_what_changes(stack_graph):
     from accunode.costs.report import diff_rows
 
-    dev, prod = (estimate_graph(stack_graph(stack)) for stack in ("dev", "prod"))
+    # Both release blue/green, so the target-group alarms watch two groups in each (2 metrics apiece).
+    progressive = {"accunode:api": {"deployment": {"strategy": "blue-green"}}}
+    dev, prod = (estimate_graph(stack_graph(stack, **progressive)) for stack in ("dev", "prod"))
     changed = {item for _, item, _, _ in diff_rows(dev, prod)}
     assert not [item for item in changed if item.startswith(("Alarm", "Log ingestion:", "Requests:"))]
 
@@ -255,7 +285,8 @@ def test_expected_tasks_follow_the_usage_profile_between_min_and_max(stack_graph
     busy = estimate_graph(stack_graph("prod", **{"accunode:usage": {"requestsPerDay": 100_000,
                                                                     "cpuSecondsPerRequest": 1}}))
     # API: 100 000 x 1 / 86 400 = 1.157 vCPU at 70 % of 0.5 vCPU -> ceil(3.31) = 4 tasks (min 1, max 10)
-    api_busy = _lines(busy, component="api", category="compute")
+    api_busy = [line for line in _lines(busy, component="api", category="compute")
+                if "during releases" not in line.item]
     assert sum(x.quantity for x in api_busy) / HOURS == pytest.approx(4 * (0.5 + 1))
     # worker: 100 000 jobs x 30 s / 86 400 = 34.7 busy tasks -> capped at max 5
     worker = _lines(busy, component="worker", category="compute")

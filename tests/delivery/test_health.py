@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -330,3 +331,121 @@ def test_the_program_exports_every_output_health_reads(stack_graph: Callable[...
     targets = health.targets_from_outputs("prod", {**outputs, "albDnsName": "alb.example"})
     assert targets.alarm_prefix == "accunode-prod-"
     assert all(name.startswith(targets.alarm_prefix) for name in targets.alarm_names)
+
+
+# ---- the API's progressive release: moto does not model service deployments
+# (ListServiceDeployments is "not implemented"), so botocore's Stubber answers, checking every request
+# and response against the ECS and ELBv2 models -------------------------------------------------------
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+MINUTE = timedelta(minutes=1)
+DEPLOYMENT_ARN = "arn:aws:ecs:us-east-1:123456789012:service-deployment/accunode-prod/accunode-prod-api/d1"
+RULE_ARN = ("arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/accunode-prod-alb/50dc6c495c0c9188/"
+            "f2f7dc8efc522ab2/9683b2d02a6cabee")
+
+
+def _tg(name: str) -> str:
+    return f"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/{name}/73e2d6bc24d8a067"
+
+
+def _release_targets(strategy: str = "blue-green") -> health.Targets:
+    return health.Targets(cluster="accunode-prod", services=("accunode-prod-api", "accunode-prod-worker"),
+                          target_group_arn=_tg("api"), url="https://api.example", db_identifier="db",
+                          redis_group_id="redis", dlq_url="https://sqs/dlq", alarm_prefix="accunode-prod-",
+                          api_service="accunode-prod-api", release_strategy=strategy)
+
+
+def _stubbed_release(deployment: dict[str, Any], weights: tuple[int, int] | None) -> list[health.Check]:
+    from botocore.stub import Stubber
+
+    ecs = boto3.client("ecs", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    elbv2 = boto3.client("elbv2", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(ecs) as ecs_stub, Stubber(elbv2) as elb_stub:
+        ecs_stub.add_response("list_service_deployments", {"serviceDeployments": [
+            {"serviceDeploymentArn": DEPLOYMENT_ARN, "createdAt": NOW - 30 * MINUTE, "status": deployment["status"]}]},
+            {"cluster": "accunode-prod", "service": "accunode-prod-api", "maxResults": 5})
+        ecs_stub.add_response("describe_service_deployments", {"serviceDeployments": [
+            {"serviceDeploymentArn": DEPLOYMENT_ARN, **deployment}]}, {"serviceDeploymentArns": [DEPLOYMENT_ARN]})
+        ecs_stub.add_response("describe_services", {"services": [{"serviceName": "accunode-prod-api", "loadBalancers": [
+            {"targetGroupArn": _tg("api"), "containerName": "api", "containerPort": 8000, "advancedConfiguration": {
+                "alternateTargetGroupArn": _tg("api-alt"), "productionListenerRule": RULE_ARN,
+                "roleArn": "arn:aws:iam::123456789012:role/accunode-prod-ecs-traffic"}}]}]},
+            {"cluster": "accunode-prod", "services": ["accunode-prod-api"]})
+        if weights is not None:
+            elb_stub.add_response("describe_rules", {"Rules": [{"RuleArn": RULE_ARN, "Actions": [
+                {"Type": "forward", "ForwardConfig": {"TargetGroups": [
+                    {"TargetGroupArn": _tg("api"), "Weight": weights[0]},
+                    {"TargetGroupArn": _tg("api-alt"), "Weight": weights[1]}]}}]}]}, {"RuleArns": [RULE_ARN]})
+        checks = health.release_checks(ecs, elbv2, _release_targets(), now=NOW)
+        ecs_stub.assert_no_pending_responses()
+        elb_stub.assert_no_pending_responses()
+    return checks
+
+
+def test_health_reports_a_release_baking_with_the_time_left() -> None:
+    (check,) = _stubbed_release({"status": "IN_PROGRESS", "lifecycleStage": "BAKE_TIME", "updatedAt": NOW - 5 * MINUTE,
+                                 "deploymentConfiguration": {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 15}},
+                                (0, 100))
+    assert not check.ok and check.name == "API release (blue-green)"
+    assert check.detail == ("deployment d1 in progress, stage BAKE_TIME; production traffic: api 0 %, api-alt 100 %; "
+                            "about 10 of 15 bake minutes left")
+
+
+def test_health_reports_a_canary_step_by_the_production_rules_split() -> None:
+    (check,) = _stubbed_release({"status": "IN_PROGRESS", "lifecycleStage": "PRODUCTION_TRAFFIC_SHIFT",
+                                 "updatedAt": NOW - MINUTE}, (90, 10))
+    assert not check.ok
+    assert "stage PRODUCTION_TRAFFIC_SHIFT; production traffic: api 90 %, api-alt 10 %" in check.detail
+
+
+def test_health_reports_a_rollback_that_happened() -> None:
+    (check,) = _stubbed_release({"status": "ROLLBACK_SUCCESSFUL", "finishedAt": NOW - 20 * MINUTE, "rollback": {
+        "reason": "alarm accunode-prod-alb-5xx-rate in ALARM", "startedAt": NOW - 25 * MINUTE}}, (100, 0))
+    assert not check.ok
+    assert check.detail.startswith("deployment d1 ROLLBACK_SUCCESSFUL 0 h ago: alarm accunode-prod-alb-5xx-rate in "
+                                   "ALARM; production traffic stays on the previous revision")
+
+
+def test_an_old_rollback_is_noted_but_no_longer_fails_and_a_completed_release_passes() -> None:
+    old = health.judge_release({"status": "ROLLBACK_SUCCESSFUL", "finishedAt": NOW - 48 * 60 * MINUTE,
+                                "statusReason": "circuit breaker"}, "canary", NOW)
+    assert old.ok and "48 h ago: circuit breaker" in old.detail
+    (done,) = _stubbed_release({"status": "SUCCESSFUL", "finishedAt": NOW - MINUTE}, (0, 100))
+    assert done.ok and done.detail == "deployment d1 completed; production traffic: api 0 %, api-alt 100 %"
+    stopped = health.judge_release({"status": "STOPPED", "serviceDeploymentArn": DEPLOYMENT_ARN}, "linear", NOW)
+    assert not stopped.ok and "STOPPED: stopped by hand" in stopped.detail
+
+
+def test_a_rolling_api_asks_nothing_about_service_deployments() -> None:
+    from botocore.stub import Stubber
+
+    ecs = boto3.client("ecs", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(ecs):  # any call would fail: no response is queued
+        assert health.release_checks(ecs, None, _release_targets("rolling"), now=NOW) == []
+
+
+def test_health_reads_the_release_strategy_from_the_outputs(stack_graph: Callable[..., Any]) -> None:
+    outputs = {**stack_graph("prod").outputs, "albDnsName": "alb.example"}
+    targets = health.targets_from_outputs("prod", outputs)
+    assert (targets.release_strategy, targets.api_service) == ("blue-green", "accunode-prod-api")
+    assert health.targets_from_outputs("dev", {**stack_graph("dev").outputs, "albDnsName": "x"}).release_strategy == \
+        "rolling"
+    with pytest.raises(health.ConfigError, match="apiDeployment must be an object"):
+        health.targets_from_outputs("prod", {**outputs, "apiDeployment": "blue-green"})
+
+
+def test_targets_serving_from_the_alternate_group_after_a_release_are_healthy(moto_endpoint: str,
+                                                                              aws_env: None) -> None:
+    outputs = _stack(moto_endpoint, "bluegreen")
+    elbv2 = _client(moto_endpoint, "elbv2")
+    vpc = elbv2.describe_target_groups(TargetGroupArns=[outputs["targetGroupArn"]])["TargetGroups"][0]["VpcId"]
+    alternate = elbv2.create_target_group(Name="accunode-bluegreen-api-alt", Protocol="HTTP", Port=8000, VpcId=vpc,
+                                          TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+    # The release moved the tasks: the first group is empty, the alternate one serves.
+    elbv2.deregister_targets(TargetGroupArn=outputs["targetGroupArn"], Targets=[{"Id": "10.0.0.10", "Port": 8000}])
+    elbv2.register_targets(TargetGroupArn=alternate, Targets=[{"Id": "10.0.1.10", "Port": 8000}])
+    one_group = health.targets_from_outputs("bluegreen", outputs)
+    assert not health.target_checks(elbv2, one_group)[0].ok  # judged on the first group alone: empty
+    both = health.targets_from_outputs("bluegreen", {**outputs, "apiDeployment": {
+        "strategy": "blue-green", "bakeMinutes": 15, "alternateTargetGroupArn": alternate}})
+    (check,) = health.target_checks(elbv2, both)
+    assert check.ok, check.detail

@@ -491,8 +491,17 @@ def _target_group(r: Replay, p: dict[str, Any], resource: Resource) -> dict[str,
 
 
 def _action(action: dict[str, Any]) -> dict[str, Any]:
+    if action["type"] == "forward" and action.get("forward"):
+        groups = action["forward"]["targetGroups"]
+        return {"Type": "forward", "ForwardConfig": {"TargetGroups": [
+            {"TargetGroupArn": group["arn"], "Weight": group["weight"]} for group in groups]}}
     if action["type"] == "forward":
         return {"Type": "forward", "TargetGroupArn": action["targetGroupArn"]}
+    if action["type"] == "fixed-response":
+        response = action["fixedResponse"]
+        return {"Type": "fixed-response", "FixedResponseConfig": _drop_none({
+            "StatusCode": response["statusCode"], "ContentType": response.get("contentType"),
+            "MessageBody": response.get("messageBody")})}
     redirect = action["redirect"]
     return {"Type": "redirect", "RedirectConfig": {"Protocol": redirect["protocol"], "Port": redirect["port"],
                                                    "StatusCode": redirect["statusCode"]}}
@@ -506,6 +515,22 @@ def _listener(r: Replay, p: dict[str, Any], _: Resource) -> dict[str, str]:
         "Certificates": [{"CertificateArn": p["certificateArn"]}] if p.get("certificateArn") else None,
         "DefaultActions": [_action(a) for a in p["defaultActions"]], "Tags": _tags(p)}))["Listeners"][0]
     return {"id": listener["ListenerArn"], "arn": listener["ListenerArn"]}
+
+
+def _condition(condition: dict[str, Any]) -> dict[str, Any]:
+    if "pathPattern" in condition:
+        return {"Field": "path-pattern", "PathPatternConfig": {"Values": condition["pathPattern"]["values"]}}
+    header = condition["httpHeader"]
+    return {"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": header["httpHeaderName"],
+                                                         "Values": header["values"]}}
+
+
+@handles("aws:lb/listenerRule:ListenerRule")
+def _listener_rule(r: Replay, p: dict[str, Any], _: Resource) -> dict[str, str]:
+    rule = r.client("elbv2").create_rule(
+        ListenerArn=p["listenerArn"], Priority=p["priority"], Conditions=[_condition(c) for c in p["conditions"]],
+        Actions=[_action(a) for a in p["actions"]], Tags=_tags(p))["Rules"][0]
+    return {"id": rule["RuleArn"], "arn": rule["RuleArn"]}
 
 
 # ---- compute -----------------------------------------------------------------------------------
@@ -539,6 +564,34 @@ def _task_definition(r: Replay, p: dict[str, Any], _: Resource) -> dict[str, str
     return {"arn": task["taskDefinitionArn"], "id": task["taskDefinitionArn"]}
 
 
+def ecs_deployment_configuration(block: dict[str, Any] | None) -> dict[str, Any]:
+    """The progressive part of a service's ``deploymentConfiguration`` as the provider sends it to ECS: the
+    schema's string bake times become the integers botocore's ``DeploymentConfiguration`` requires."""
+    if not block:
+        return {}
+    sent: dict[str, Any] = {"strategy": block["strategy"]}
+    if "bakeTimeInMinutes" in block:
+        sent["bakeTimeInMinutes"] = int(block["bakeTimeInMinutes"])
+    if canary := block.get("canaryConfiguration"):
+        sent["canaryConfiguration"] = {"canaryPercent": float(canary["canaryPercent"]),
+                                       "canaryBakeTimeInMinutes": int(canary["canaryBakeTimeInMinutes"])}
+    if linear := block.get("linearConfiguration"):
+        sent["linearConfiguration"] = {"stepPercent": float(linear["stepPercent"]),
+                                       "stepBakeTimeInMinutes": int(linear["stepBakeTimeInMinutes"])}
+    return sent
+
+
+def _service_load_balancer(block: dict[str, Any]) -> dict[str, Any]:
+    sent = {"targetGroupArn": block["targetGroupArn"], "containerName": block["containerName"],
+            "containerPort": block["containerPort"]}
+    if advanced := block.get("advancedConfiguration"):
+        sent["advancedConfiguration"] = {
+            "alternateTargetGroupArn": advanced["alternateTargetGroupArn"],
+            "productionListenerRule": advanced["productionListenerRule"],
+            "testListenerRule": advanced["testListenerRule"], "roleArn": advanced["roleArn"]}
+    return sent
+
+
 @handles("aws:ecs/service:Service")
 def _service(r: Replay, p: dict[str, Any], _: Resource) -> dict[str, str]:
     network = p["networkConfiguration"]
@@ -552,16 +605,15 @@ def _service(r: Replay, p: dict[str, Any], _: Resource) -> dict[str, str]:
         "networkConfiguration": {"awsvpcConfiguration": {
             "subnets": network["subnets"], "securityGroups": network["securityGroups"],
             "assignPublicIp": "ENABLED" if network["assignPublicIp"] else "DISABLED"}},
-        "loadBalancers": [{"targetGroupArn": b["targetGroupArn"], "containerName": b["containerName"],
-                           "containerPort": b["containerPort"]} for b in p["loadBalancers"]]
-        if p.get("loadBalancers") else None,
+        "loadBalancers": [_service_load_balancer(b) for b in p["loadBalancers"]] if p.get("loadBalancers") else None,
         "healthCheckGracePeriodSeconds": p.get("healthCheckGracePeriodSeconds"),
         "deploymentConfiguration": _drop_none({
             "deploymentCircuitBreaker": p["deploymentCircuitBreaker"],
             "maximumPercent": p["deploymentMaximumPercent"], "minimumHealthyPercent": p[
                 "deploymentMinimumHealthyPercent"],
             "alarms": {"alarmNames": p["alarms"]["alarmNames"], "enable": p["alarms"]["enable"],
-                       "rollback": p["alarms"]["rollback"]} if p.get("alarms") else None}),
+                       "rollback": p["alarms"]["rollback"]} if p.get("alarms") else None,
+            **ecs_deployment_configuration(p.get("deploymentConfiguration"))}),
         "enableECSManagedTags": p["enableEcsManagedTags"], "propagateTags": p["propagateTags"],
         "enableExecuteCommand": p["enableExecuteCommand"], "tags": _tags(p, "key", "value")}))["service"]
     return {"id": service["serviceArn"]}

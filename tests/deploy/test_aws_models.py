@@ -120,3 +120,28 @@ def test_the_action_check_rejects_actions_aws_does_not_define(action: str) -> No
     document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": [action], "Resource": "*"}]}
     assert unknown_actions(document) == [action]
     assert unknown_actions(json.loads(json.dumps(document).replace(action, "kms:GenerateDataKey*"))) == []
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_services_deployment_and_load_balancer_blocks_fit_the_ecs_api_model(stack: str) -> None:
+    from tests.deploy.replay import Replay, _service_load_balancer, ecs_deployment_configuration
+
+    services = captured(stack).of_type("aws:ecs/service:Service")
+    as_sent = Replay("http://unused").resolve  # JSON numbers that are whole become integers, as the provider sends
+    progressive = [s for s in services if s.props.get("deploymentConfiguration")]
+    assert len(progressive) == (1 if stack == "prod" else 0)  # prod's API; the worker always rolls
+    for service in services:
+        sent = ecs_deployment_configuration(service.props.get("deploymentConfiguration"))
+        assert problems(sent, service_shape("ecs", "DeploymentConfiguration")) == [], service.name
+        for block in service.props.get("loadBalancers") or []:
+            assert problems(_service_load_balancer(as_sent(block)), service_shape("ecs", "LoadBalancer")) == [], \
+                service.name
+    for service in progressive:
+        assert service.props["deploymentConfiguration"]["strategy"] in service_shape("ecs", "DeploymentStrategy").enum
+
+
+def test_the_model_check_rejects_a_misspelled_strategy_and_a_string_bake_time() -> None:
+    shape = service_shape("ecs", "DeploymentConfiguration")
+    assert sorted(problems({"strategy": "BLUEGREEN", "bakeTimeInMinutes": "15"}, shape)) == [
+        "$.bakeTimeInMinutes: expected an integer, got str",
+        "$.strategy: 'BLUEGREEN' is not one of ['ROLLING', 'BLUE_GREEN', 'LINEAR', 'CANARY']"]

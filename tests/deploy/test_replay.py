@@ -89,7 +89,25 @@ def test_the_account_holds_one_github_provider_and_each_stacks_own_resources(acc
         Filters=[{"Name": "group-name", "Values": ["accunode-*"]}])["SecurityGroups"]
     assert len(groups) == 4 * len(STACKS) and len({g["GroupName"] for g in groups}) == len(groups)
     target_groups = account.client("elbv2").describe_target_groups()["TargetGroups"]
-    assert len({t["TargetGroupName"] for t in target_groups}) == len(STACKS)
+    captured_groups = sum(len(captured(stack).of_type("aws:lb/targetGroup:TargetGroup")) for stack in STACKS)
+    assert captured_groups == len(STACKS) + 1  # prod's blue/green API has an alternate group
+    assert len({t["TargetGroupName"] for t in target_groups}) == captured_groups
+
+
+def test_prods_https_listener_routes_through_the_rules_ecs_shifts(account: Replay) -> None:
+    elb = account.client("elbv2")
+    (prod,) = [lb for lb in elb.describe_load_balancers()["LoadBalancers"] if lb["LoadBalancerName"] ==
+               "accunode-prod-alb"]
+    listeners = {listener["Protocol"]: listener
+                 for listener in elb.describe_listeners(LoadBalancerArn=prod["LoadBalancerArn"])["Listeners"]}
+    assert [a["Type"] for a in listeners["HTTP"]["DefaultActions"]] == ["redirect"]
+    assert [a["Type"] for a in listeners["HTTPS"]["DefaultActions"]] == ["fixed-response"]
+    rules = [r for r in elb.describe_rules(ListenerArn=listeners["HTTPS"]["ListenerArn"])["Rules"]
+             if not r["IsDefault"]]
+    assert sorted(r["Priority"] for r in rules) == ["10", "20"]
+    for rule in rules:
+        (action,) = rule["Actions"]
+        assert sorted(g["Weight"] for g in action["ForwardConfig"]["TargetGroups"]) == [0, 100]
 
 
 def test_prods_https_listener_uses_the_issued_certificate(account: Replay) -> None:

@@ -187,11 +187,18 @@ def secure_stack() -> StackBuilder:
         "cpu": "512", "memory": "1024", "containerDefinitions": container_definitions(),
         "executionRoleArn": s.arn("execution-role"), "taskRoleArn": s.arn("task-role")},
         executionRoleArn="execution-role", taskRoleArn="task-role")
+    for group in ("api-tg", "api-tg-alt"):
+        s.add("aws:lb/targetGroup:TargetGroup", group, {"port": 8000, "protocol": "HTTP", "targetType": "ip",
+                                                        "vpcId": s.id("vpc")}, vpcId="vpc")
     s.add("aws:ecs/service:Service", "api-service", {
         "name": "accunode-test-api", "launchType": "FARGATE", "taskDefinition": s.arn("api-task"),
         "networkConfiguration": {"subnets": [s.id("private-a")], "securityGroups": [s.id("api-sg")],
-                                 "assignPublicIp": False}, "enableExecuteCommand": False},
-        networkConfiguration=["private-a", "api-sg"], taskDefinition="api-task")
+                                 "assignPublicIp": False}, "enableExecuteCommand": False,
+        "loadBalancers": [{"targetGroupArn": s.arn("api-tg"), "containerName": "api", "containerPort": 8000,
+                           "advancedConfiguration": {"alternateTargetGroupArn": s.arn("api-tg-alt")}}],
+        "deploymentConfiguration": {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": "15"},
+        "alarms": {"alarmNames": ["accunode-test-alb-5xx-rate"], "enable": True, "rollback": True}},
+        networkConfiguration=["private-a", "api-sg"], taskDefinition="api-task", loadBalancers=["api-tg", "api-tg-alt"])
     s.add("aws:ecr/repository:Repository", "repo", {
         "name": "accunode-test", "imageTagMutability": "IMMUTABLE",
         "imageScanningConfiguration": {"scanOnPush": True}})
@@ -217,8 +224,8 @@ def secure_stack() -> StackBuilder:
         "loadBalancerArn": s.arn("alb"), "protocol": "HTTPS", "port": 443,
         "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
         "certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/5f0c7a4e",
-        "defaultActions": [{"type": "forward", "targetGroupArn": "arn:aws:elasticloadbalancing:tg/api"}]},
-        loadBalancerArn="alb")
+        "defaultActions": [{"type": "forward", "targetGroupArn": s.arn("api-tg")}]},
+        loadBalancerArn="alb", defaultActions="api-tg")
     s.add("aws:lb/listener:Listener", "http", {
         "loadBalancerArn": s.arn("alb"), "protocol": "HTTP", "port": 80,
         "defaultActions": [{"type": "redirect",

@@ -448,6 +448,24 @@ WEAKENINGS: dict[str, list[tuple[str, Weakening]]] = {
     "rds-log-exports": [("none", setp("db", "enabledCloudwatchLogsExports", UNSET)),
                         ("only upgrade", setp("db", "enabledCloudwatchLogsExports", ["upgrade"])),
                         ("Aurora cluster none", setp("aurora", "enabledCloudwatchLogsExports", []))],
+    "ecs-public-service-progressive-delivery": [
+        ("rolling", setp("api-service", "deploymentConfiguration.strategy", "ROLLING")),
+        ("no deployment configuration (ECS rolls)", setp("api-service", "deploymentConfiguration", UNSET)),
+        ("CodeDeploy controller, out of the stack's sight", setp("api-service", "deploymentController",
+                                                                 {"type": "CODE_DEPLOY"})),
+        ("alarms that do not roll back", setp("api-service", "alarms.rollback", False)),
+        ("alarms switched off", setp("api-service", "alarms.enable", "false")),
+        ("no alarm named", setp("api-service", "alarms.alarmNames", [])),
+        ("no alarms block", setp("api-service", "alarms", UNSET)),
+        ("rolling on a later pulumi up (links by ARN only)",
+         without_dependencies(setp("api-service", "deploymentConfiguration.strategy", "ROLLING"))),
+        ("rolling, reached through a weighted listener rule", both(
+            setp("https", "defaultActions", [{"type": "fixed-response"}]),
+            add(LISTENER_RULE, "prod-rule", lambda s: {
+                "listenerArn": s.arn("https"), "priority": 20, "actions": [{"type": "forward", "forward": {
+                    "targetGroups": [{"arn": s.arn("api-tg"), "weight": 100}]}}]}, listenerArn="https"),
+            setp("api-service", "deploymentConfiguration.strategy", "rolling"))),
+    ],
     "security-exemptions": [],  # reports exemptions; see test_exemption_is_reported_as_advisory
 }
 
@@ -481,3 +499,24 @@ def test_weakening_is_caught(rule: str, weaken: Weakening) -> None:
     assert {d.level for d in found} == {LEVELS[rule]}
     rule_obj = next(r for r in security.RULES if r.id == rule)
     assert all(d.message.startswith(rule_obj.description) for d in found)
+
+
+def test_progressive_delivery_passes_an_internal_load_balancer_and_a_canary() -> None:
+    internal = secure_stack()
+    set_prop(internal.resources["alb"], "internal", True)
+    set_prop(internal.resources["api-service"], "deploymentConfiguration.strategy", "ROLLING")
+    assert preview(internal).of("ecs-public-service-progressive-delivery") == []
+    canary = secure_stack()
+    set_prop(canary.resources["api-service"], "deploymentConfiguration", {
+        "strategy": "CANARY", "canaryConfiguration": {"canaryPercent": 10, "canaryBakeTimeInMinutes": "10"}})
+    assert preview(canary).of("ecs-public-service-progressive-delivery") == []
+
+
+def test_progressive_delivery_is_prod_only_and_can_be_advisory() -> None:
+    rolling = secure_stack()
+    set_prop(rolling.resources["api-service"], "deploymentConfiguration.strategy", "ROLLING")
+    dev = preview(rolling, stack_config={"accunode:environment": "dev"})
+    assert dev.of("ecs-public-service-progressive-delivery") == []
+    assert dev.skipped("ecs-public-service-progressive-delivery")
+    advisory = preview(rolling, policy_config={"ecs-public-service-progressive-delivery": "advisory"})
+    assert {d.level for d in advisory.of("ecs-public-service-progressive-delivery")} == {"advisory"}

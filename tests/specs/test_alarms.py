@@ -75,6 +75,24 @@ def test_alb_alarms_fire_on_any_unhealthy_target_and_p95_above_two_seconds():
     assert args["extended_statistic"] == "p95" and "statistic" not in args
 
 
+def test_with_an_alternate_group_the_target_group_alarms_take_the_worse_of_both():
+    both = alarms(replace(TARGETS, alternate_target_group="targetgroup/x-alt/2"))
+    for alarm_id, metric, stat in (("alb-unhealthy-targets", "UnHealthyHostCount", "Maximum"),
+                                   ("api-p95-latency", "TargetResponseTime", "p95")):
+        spec = both[alarm_id]
+        assert spec.metric is None
+        groups = [q for q in spec.queries if q.metric]
+        assert [(q.metric, q.stat, q.dimensions["TargetGroup"]) for q in groups] == [
+            (metric, stat, "targetgroup/x/1"), (metric, stat, "targetgroup/x-alt/2")]
+        (worst,) = [q for q in spec.queries if q.return_data]
+        assert worst.expression == "MAX([FILL(group0, 0), FILL(group1, 0)])"
+        assert len(spec.alarm_args()["metric_queries"]) == 3
+
+
+def test_p95_latency_rolls_a_deployment_back_with_the_5xx_rate_and_unhealthy_targets():
+    assert API_ROLLBACK_ALARMS == ("alb-5xx-rate", "alb-unhealthy-targets", "api-p95-latency")
+
+
 def test_5xx_rate_is_metric_math_over_target_and_load_balancer_errors():
     spec = alarms()["alb-5xx-rate"]
     (result,) = [q for q in spec.queries if q.return_data]

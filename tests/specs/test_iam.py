@@ -168,3 +168,21 @@ def test_every_scoped_resource_names_our_account_or_our_bucket(account, stack):
             for arn in statement["Resource"]:
                 assert account in arn or arn.startswith(f"arn:aws:s3:::{prefix}-models"), arn
                 assert stack in arn or arn.startswith("arn:aws:kms:"), arn
+
+
+def test_the_traffic_role_may_shift_only_our_load_balancers_listeners_and_rules():
+    from accunode.specs.iam import traffic_role_policy, traffic_role_trust_policy
+
+    (trust,) = traffic_role_trust_policy()["Statement"]
+    assert (trust["Principal"], trust["Action"]) == ({"Service": "ecs.amazonaws.com"}, "sts:AssumeRole")
+    document = traffic_role_policy("123456789012", "us-east-1", "accunode-prod-alb")
+    statements = {s["Sid"]: s for s in document["Statement"]}
+    base = "arn:aws:elasticloadbalancing:us-east-1:123456789012"
+    assert statements["ShiftOurRules"]["Resource"] == [f"{base}:listener-rule/app/accunode-prod-alb/*/*/*"]
+    assert statements["ShiftOurListener"]["Resource"] == [f"{base}:listener/app/accunode-prod-alb/*/*"]
+    assert statements["RegisterTasks"]["Resource"] == [f"{base}:targetgroup/*/*"]
+    assert statements["DescribeLoadBalancing"]["Resource"] == "*"  # Describe* has no resource-level permission
+    assert all(action.startswith(("elasticloadbalancing:Describe", "elasticloadbalancing:Register",
+                                  "elasticloadbalancing:Deregister", "elasticloadbalancing:Modify"))
+               for s in statements.values() for action in s["Action"])
+    assert not any("*" in action for s in statements.values() for action in s["Action"])

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from . import containers, data, edge, exemptions, hardening, identity, logging, network, resources
+from . import containers, data, delivery, edge, exemptions, hardening, identity, logging, network, resources
 from ._frame import Rule
 
-RULES: list[Rule] = [*network.RULES, *data.RULES, *containers.RULES, *edge.RULES, *identity.RULES, *resources.RULES,
-                     *logging.RULES, *hardening.RULES, exemptions.RULE]
+RULES: list[Rule] = [*network.RULES, *data.RULES, *containers.RULES, *edge.RULES, *delivery.RULES, *identity.RULES,
+                     *resources.RULES, *logging.RULES, *hardening.RULES, exemptions.RULE]
 ALL_POLICIES: list[Policy] = [rule.policy() for rule in RULES]
 PACK_NAME = "accunode-security"
 PACK_ENFORCEMENT = EnforcementLevel.MANDATORY
