@@ -586,7 +586,15 @@ def _key_problems(values: Mapping[str, Any], environment: Any) -> list[str]:
     if environment == "prod":
         problems += [f"{NAMESPACE}:{key}: required in prod" for key in REQUIRED_IN_PROD
                      if key not in values and key not in typo_of]
+    elif "owner" not in values and "owner" not in typo_of and not _has_cost_center(values.get("tags")):
+        # The cost pack's cost-allocation-tags policy requires an owner or cost-center tag on every resource.
+        problems.append(f"{NAMESPACE}:owner: required unless {NAMESPACE}:tags sets cost-center (every resource "
+                        "carries an owner or cost-center cost-allocation tag)")
     return problems
+
+
+def _has_cost_center(tags: Any) -> bool:
+    return isinstance(tags, Mapping) and not _is_blank(tags.get("cost-center"))
 
 
 def validate_settings(stack: str, values: Mapping[str, Any], region: str = "us-east-1") -> StackSettings:
