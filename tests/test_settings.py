@@ -28,6 +28,9 @@ from accunode.settings import (
 ROOT = Path(__file__).resolve().parents[1]
 PROD_REQUIRED = {"alertEmail": "ops@example.com", "githubRepository": "acme/accunode", "owner": "platform",
                  "monthlyBudget": "500", "imageTag": "v1"}
+# The least a dev stack needs: every stack names an owner (or a cost-center tag).
+DEV = {"environment": "dev", "owner": "platform"}
+DEV_CONFIG = {f"accunode:{key}": value for key, value in DEV.items()}
 
 
 def _settings(stack: str) -> StackSettings:
@@ -62,18 +65,18 @@ def test_prod_stack_is_the_documents_current_setup() -> None:
 
 
 def test_nat_defaults_to_single_except_for_large_prod_tiers() -> None:
-    assert validate_settings("d", {"environment": "dev", "owner": "platform", "tier": "enterprise"}).nat_strategy == "single"
+    assert validate_settings("d", {**DEV, "tier": "enterprise"}).nat_strategy == "single"
     assert validate_settings("p", {"environment": "prod", "tier": "light", **PROD_REQUIRED}).nat_strategy == "single"
     assert validate_settings("p", {"environment": "prod", "tier": "high", **PROD_REQUIRED}).nat_strategy == "per-az"
 
 
 def test_multi_az_database_is_a_prod_only_default() -> None:
-    assert not validate_settings("d", {"environment": "dev", "owner": "platform", "tier": "enterprise"}).database.multi_az
+    assert not validate_settings("d", {**DEV, "tier": "enterprise"}).database.multi_az
     assert validate_settings("p", {"environment": "prod", "tier": "enterprise", **PROD_REQUIRED}).database.multi_az
 
 
 def test_overrides_replace_single_keys_of_a_preset() -> None:
-    s = validate_settings("d", {"environment": "dev", "owner": "platform", "tier": "moderate", "api": '{"maxCount": 3}'})
+    s = validate_settings("d", {**DEV, "tier": "moderate", "api": '{"maxCount": 3}'})
     assert (s.api.cpu, s.api.max_count) == (1024, 3)
 
 
@@ -157,7 +160,7 @@ def test_invalid_configs_are_rejected_naming_every_offending_key(environment: st
 @settings(max_examples=200, deadline=None)
 @given(cpu=st.sampled_from(sorted(catalog.FARGATE_SIZES)), memory=st.integers(min_value=128, max_value=131072))
 def test_fargate_sizes_are_accepted_exactly_when_aws_accepts_them(cpu: int, memory: int) -> None:
-    values = {"environment": "dev", "owner": "platform", "api": {"cpu": cpu, "memory": memory}}
+    values = {**DEV, "api": {"cpu": cpu, "memory": memory}}
     if memory in catalog.FARGATE_SIZES[cpu]:
         assert validate_settings("s", values).api.memory == memory
     else:
@@ -171,7 +174,7 @@ def test_bad_config_stops_the_program_before_any_resource_and_without_traceback(
         aws.s3.Bucket("must-not-exist")
 
     with pytest.raises(CaptureError) as raised:
-        run_program(program, stack="dev", config={"accunode:environment": "dev", "accunode:owner": "platform", "accunode:tier": "huge"})
+        run_program(program, stack="dev", config={**DEV_CONFIG, "accunode:tier": "huge"})
     assert "accunode:tier: 'huge' is not allowed; allowed: minimal, light" in str(raised.value)
     assert "Traceback" not in str(raised.value)
     registered = [r for r in raised.value.graph if r.type != "pulumi:pulumi:Stack"]
@@ -196,12 +199,12 @@ def test_load_settings_reads_the_running_stacks_config() -> None:
 @pytest.mark.parametrize("stack", ["Prod", "my_stack", "1dev", "a" * 21])
 def test_stack_names_that_cannot_be_aws_names_are_rejected(stack: str) -> None:
     with pytest.raises(SettingsError, match="stack name"):
-        validate_settings(stack, {"environment": "dev", "owner": "platform"})
+        validate_settings(stack, {**DEV})
 
 
 def test_spot_with_arm64_is_rejected_naming_both_keys() -> None:
     with pytest.raises(SettingsError, match=r"worker.spot is not available with cpuArchitecture arm64"):
-        validate_settings("d", {"environment": "dev", "owner": "platform", "cpuArchitecture": "arm64", "worker": {"spot": True}})
+        validate_settings("d", {**DEV, "cpuArchitecture": "arm64", "worker": {"spot": True}})
 
 
 def test_stacks_read_the_accounts_github_oidc_provider_and_never_create_it() -> None:
@@ -209,17 +212,17 @@ def test_stacks_read_the_accounts_github_oidc_provider_and_never_create_it() -> 
 
     assert captured("dev").of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
     with pytest.raises(SettingsError, match=r"accunode:githubOidcProvider: 'create' is not allowed: .*bootstrap/"):
-        validate_settings("d", {"environment": "dev", "owner": "platform", "githubOidcProvider": "create"})
-    assert validate_settings("d", {"environment": "dev", "owner": "platform", "githubOidcProvider": "existing"})
+        validate_settings("d", {**DEV, "githubOidcProvider": "create"})
+    assert validate_settings("d", {**DEV, "githubOidcProvider": "existing"})
 
 
 def test_a_certificate_needs_the_hostname_it_covers() -> None:
     arn = "arn:aws:acm:us-east-1:123456789012:certificate/5f0c7a4e-8d1b-4c3a-9e2f-1a2b3c4d5e6f"
     with pytest.raises(SettingsError, match="certificateArn needs domainName"):
-        validate_settings("d", {"environment": "dev", "owner": "platform", "certificateArn": arn})
+        validate_settings("d", {**DEV, "certificateArn": arn})
     with pytest.raises(SettingsError, match=r"accunode:domainName: 'API.example' is not a lower-case DNS hostname"):
-        validate_settings("d", {"environment": "dev", "owner": "platform", "certificateArn": arn, "domainName": "API.example"})
-    assert validate_settings("d", {"environment": "dev", "owner": "platform", "certificateArn": arn,
+        validate_settings("d", {**DEV, "certificateArn": arn, "domainName": "API.example"})
+    assert validate_settings("d", {**DEV, "certificateArn": arn,
                                    "domainName": "api.example.com"}).https
 
 
@@ -362,7 +365,7 @@ def test_a_region_that_is_not_an_aws_region_is_refused() -> None:
 
 @pytest.mark.parametrize("namespace", ["acunode", "Accunode", "accunod", "acunnode"])
 def test_a_misspelled_namespace_is_refused_instead_of_ignored(namespace: str) -> None:
-    config = {"accunode:environment": "dev", "accunode:owner": "platform", f"{namespace}:tier": "high", "aws:region": "us-east-1",
+    config = {**DEV_CONFIG, f"{namespace}:tier": "high", "aws:region": "us-east-1",
               "notes:anything": "kept"}
     with pytest.raises(SettingsError) as raised:
         settings_from_config("dev", config)
@@ -370,7 +373,7 @@ def test_a_misspelled_namespace_is_refused_instead_of_ignored(namespace: str) ->
 
 
 def test_other_namespaces_are_left_to_their_owners() -> None:
-    config = {"accunode:environment": "dev", "accunode:owner": "platform", "aws:region": "us-east-1", "pulumi:tags": "{}", "notes:x": "1"}
+    config = {**DEV_CONFIG, "aws:region": "us-east-1", "pulumi:tags": "{}", "notes:x": "1"}
     assert settings_from_config("dev", config).environment == "dev"
 
 
@@ -424,7 +427,7 @@ def test_a_bad_deployment_setting_names_the_key_and_what_is_allowed(deployment: 
 
 def test_the_worker_has_no_deployment_setting() -> None:
     with pytest.raises(SettingsError) as raised:
-        validate_settings("d", {"environment": "dev", "owner": "platform", "worker": {"deployment": {"strategy": "canary"}}})
+        validate_settings("d", {**DEV, "worker": {"deployment": {"strategy": "canary"}}})
     assert raised.value.problems == ["accunode:worker.deployment is not a setting: the worker takes no traffic to "
                                      "shift, so it keeps rolling updates with its circuit breaker; set api.deployment "
                                      "instead"]
