@@ -16,8 +16,9 @@ model and the offline preview all read what it records. Divergences from the rea
    Stack carries the exports; component outputs are recorded the same way.
 4. Remote components (awsx): recorded as the component only; the program uses none in the
    platform (see components/) so nothing the policies or the cost model need is hidden.
-5. Provider ``Check`` (auto-names, defaults) is not emulated: our components name resources
-   explicitly; ``__``-prefixed keys are dropped as the engine does for Analyze.
+5. Provider ``Check`` (auto-names, defaults) is not emulated: auto-named resources (target groups,
+   ``namePrefix`` security groups and parameter group) have no ``name`` offline; policies link them by
+   id and ARN. ``__``-prefixed keys are dropped as the engine does for Analyze.
 6./7. ``preview=True`` emulates a first preview: new resources get no id, so dependents receive the
    engine's unknown sentinel; their outputs are the inputs plus every computed attribute as unknown
    (what the provider's preview Create returns). ``dry_run``: ``is_dry_run()`` (true in a preview).
