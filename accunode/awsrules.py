@@ -53,6 +53,21 @@ def region_problem(value: str, what: str = "region") -> str | None:
     return None if REGION.fullmatch(value) else f"{what} {value!r} is not an AWS region name (e.g. us-east-1)"
 
 
+# ---- GitHub repositories, as IAM trust conditions name them (token.actions.githubusercontent.com:sub) ----
+# An owner is 1-39 letters, digits and single hyphens, not starting or ending with one; a repository
+# name is up to 100 letters, digits, '.', '_' and '-', and not '.' or '..' (GitHub's naming rules).
+_GITHUB_OWNER = re.compile(r"[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}")
+_GITHUB_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
+
+
+def github_repository_problem(value: str) -> str | None:
+    owner, _, name = value.partition("/")
+    if _GITHUB_OWNER.fullmatch(owner) and _GITHUB_NAME.fullmatch(name) and name not in (".", ".."):
+        return None
+    return (f"{value!r} is not a GitHub repository; expected owner/name (owner: letters, digits and single "
+            "hyphens; name: letters, digits, '.', '_', '-'), without wildcards")
+
+
 # ---- networks: RFC 1918 private address space; VPC CIDR blocks are /16 to /28 ----------------------
 RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 

@@ -322,14 +322,8 @@ class StackSettings(_Model):
     @field_validator("github_repository")
     @classmethod
     def _repository(cls, value: str | None) -> str | None:
-        # GitHub: an owner is 1-39 letters, digits and single hyphens, not starting or ending with one;
-        # a repository name is up to 100 letters, digits, '.', '_' and '-', and not '.' or '..'.
-        owner, _, name = (value or "").partition("/")
-        if value is not None and not (
-                re.fullmatch(r"[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}", owner)
-                and re.fullmatch(r"[A-Za-z0-9._-]{1,100}", name) and name not in (".", "..")):
-            raise ValueError(f"{value!r} is not a GitHub repository; expected owner/name (owner: letters, digits and "
-                             "single hyphens; name: letters, digits, '.', '_', '-'), without wildcards")
+        if value is not None and (problem := awsrules.github_repository_problem(value)):
+            raise ValueError(problem)
         return value
 
     @field_validator("image_context")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from accunode import awsrules
 from accunode.specs.iam import (
     GITHUB_AUDIENCE,
     GITHUB_OIDC_HOST,
@@ -38,7 +39,6 @@ ROLE_MANAGEMENT = ("iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:Updat
                    "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:GetRolePolicy",
                    "iam:DeleteRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies",
                    "iam:ListInstanceProfilesForRole", "iam:ListRoleTags")
-_REPOSITORY = re.compile(r"[A-Za-z0-9-]+/[A-Za-z0-9._-]+")
 _ENVIRONMENT = re.compile(r"[A-Za-z0-9._-]{1,255}")
 
 
@@ -57,7 +57,7 @@ def secrets_provider(region: str, alias: str = SECRETS_KEY_ALIAS) -> str:
 
 
 def github_environment_subject(repository: str, environment: str) -> str:
-    if not _REPOSITORY.fullmatch(repository) or not _ENVIRONMENT.fullmatch(environment):
+    if awsrules.github_repository_problem(repository) or not _ENVIRONMENT.fullmatch(environment):
         raise ValueError(f"repository {repository!r} and environment {environment!r} must be exact "
                          "(owner/name and an environment name, no wildcards)")
     return f"repo:{repository}:environment:{environment}"

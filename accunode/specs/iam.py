@@ -15,6 +15,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from accunode import awsrules
+
 VERSION = "2012-10-17"
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 GITHUB_AUDIENCE = "sts.amazonaws.com"
@@ -206,7 +208,7 @@ def flow_logs_policy(log_group_arn: str) -> dict[str, Any]:
 
 # ---- GitHub Actions deploy role ----------------------------------------------------------------
 def github_subject(repository: str, branch: str) -> str:
-    if "*" in repository or "*" in branch or repository.count("/") != 1:
+    if awsrules.github_repository_problem(repository) or "*" in branch:
         raise ValueError(f"repository {repository!r} and branch {branch!r} must be exact (owner/name, no wildcards)")
     return f"repo:{repository}:ref:refs/heads/{branch}"
 

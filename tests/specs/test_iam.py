@@ -186,3 +186,24 @@ def test_the_traffic_role_may_shift_only_our_load_balancers_listeners_and_rules(
                                   "elasticloadbalancing:Deregister", "elasticloadbalancing:Modify"))
                for s in statements.values() for action in s["Action"])
     assert not any("*" in action for s in statements.values() for action in s["Action"])
+
+
+@pytest.mark.parametrize("repository", ["acme/*", "acme/app*", "-acme/app", "acme-/app", "ac--me/app", "acme/..",
+                                        "acme/app/extra", "acme", "acme/", "/app", "a" * 40 + "/app"])
+def test_every_trust_builder_and_the_settings_refuse_the_same_repositories(repository: str):
+    from accunode.settings import SettingsError, validate_settings
+    from accunode.specs.bootstrap import github_environment_subject
+
+    with pytest.raises(ValueError):
+        iam.github_subject(repository, "prod")
+    with pytest.raises(ValueError):
+        github_environment_subject(repository, "production")
+    with pytest.raises(SettingsError, match="githubRepository"):
+        validate_settings("d", {"environment": "dev", "owner": "platform", "githubRepository": repository})
+
+
+def test_a_real_repository_passes_every_trust_builder():
+    from accunode.specs.bootstrap import github_environment_subject
+
+    assert iam.github_subject("acme-corp/accu.node_x", "prod") == "repo:acme-corp/accu.node_x:ref:refs/heads/prod"
+    assert github_environment_subject("acme-corp/accu.node_x", "production").endswith(":environment:production")
