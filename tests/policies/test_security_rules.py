@@ -345,6 +345,20 @@ WEAKENINGS: dict[str, list[tuple[str, Weakening]]] = {
             {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}))),
         ("role wildcard via iam:*", setp("deploy-policy", "policy", policy_document(
             {"Effect": "Allow", "Action": ["iam:*"], "Resource": "arn:aws:iam::123456789012:role/*"}))),
+        ("prefix without iam:PassedToService", setp("deploy-policy", "policy", policy_document(
+            {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::123456789012:role/accunode-*"}))),
+        ("every role, though PassedToService is pinned", setp("deploy-policy", "policy", policy_document(
+            {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::123456789012:role/*",
+             "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}}))),
+        ("prefix with a wildcard service", setp("deploy-policy", "policy", policy_document(
+            {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::123456789012:role/accunode-*",
+             "Condition": {"StringLike": {"iam:PassedToService": "*.amazonaws.com"}}}))),
+        ("prefix with a negated service condition", setp("deploy-policy", "policy", policy_document(
+            {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::123456789012:role/accunode-*",
+             "Condition": {"StringNotEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}}))),
+        ("any account's roles under a prefix", setp("deploy-policy", "policy", policy_document(
+            {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::*:role/accunode-*",
+             "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}}))),
     ],
     "iam-github-oidc-trust-pinned": [
         ("sub *", setp("deploy-role", "assumeRolePolicy", github_trust(sub="*"))),
@@ -520,3 +534,17 @@ def test_progressive_delivery_is_prod_only_and_can_be_advisory() -> None:
     assert dev.skipped("ecs-public-service-progressive-delivery")
     advisory = preview(rolling, policy_config={"ecs-public-service-progressive-delivery": "advisory"})
     assert {d.level for d in advisory.of("ecs-public-service-progressive-delivery")} == {"advisory"}
+
+
+@pytest.mark.parametrize("condition", [
+    {"StringEquals": {"iam:PassedToService": ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"]}},
+    {"ForAnyValue:StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+    {"StringLike": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+])
+def test_passrole_on_a_role_prefix_passes_when_limited_to_named_services(condition: dict[str, Any]) -> None:
+    # AWS's way to scope PassRole for a deployer that creates its roles (their ARNs are not known ahead).
+    stack = secure_stack()
+    setp("deploy-policy", "policy", policy_document(
+        {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::123456789012:role/accunode-*",
+         "Condition": condition}))(stack)
+    assert preview(stack).of("iam-passrole-scoped") == []

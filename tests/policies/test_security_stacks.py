@@ -15,7 +15,9 @@ from typing import Any
 import accunode_security as security
 import pytest
 
+from accunode.engine.capture import capture_stack
 from accunode.engine.graph import Resource, ResourceGraph
+from tests.deploy.stacks import BOOTSTRAP
 from tests.policies._requests import PackHarness, Result
 
 STACKS = ["prod", "staging", "dev"]
@@ -34,6 +36,15 @@ def test_stack_passes_with_no_mandatory_violation(stack_graph, stack, preview):
     result = check(stack_graph(stack, preview=preview))
     assert [(d.policy, d.urn, d.message) for d in result.mandatory] == []
     assert result.cant_run == [], "rules must check known values instead of tripping the unknown proxy"
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "first-preview"])
+def test_the_account_bootstrap_passes_with_no_mandatory_violation(preview):
+    # `pulumi preview --policy-pack policies/security` in bootstrap/ must pass too: its CI role runs
+    # `pulumi up`, the broadest IAM in the repository, and is judged like every stack's roles.
+    result = check(capture_stack("main", BOOTSTRAP, preview=preview))
+    assert [(d.policy, d.urn, d.message) for d in result.mandatory] == []
+    assert result.cant_run == []
 
 
 def test_dev_stack_is_not_held_to_prod_only_rules(stack_graph):

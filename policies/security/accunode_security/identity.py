@@ -125,9 +125,25 @@ def check_passrole_scoped(res: Res, ctx: Context) -> Iterator[str]:
                    "it may pass in Resource.")
             continue
         wild = [r for r in iam.values(statement, "Resource", ctx, label) if "*" in r or "?" in r]
-        if wild:
+        if wild and not (all(map(_named_role_prefix, wild)) and _passed_to_named_services(statement)):
             yield (f"{label} allows iam:PassRole on {', '.join(wild)}; list the exact role ARNs it may pass "
-                   "(e.g. the service's task and execution roles).")
+                   "(e.g. the service's task and execution roles), or limit a role-name prefix "
+                   "(role/<prefix>-*) to the services that may receive it with an iam:PassedToService condition.")
+
+
+def _named_role_prefix(arn: str) -> bool:
+    """``arn:aws:iam::<account>:role/<prefix>*``: one account's roles under a named prefix, the only wildcard last."""
+    head, _, name = arn.partition(":role/")
+    account = head.rsplit(":", 1)[-1] if head.startswith("arn:") else ""
+    return (account.isdigit() and len(account) == 12 and name.endswith("*")
+            and len(name.rstrip("*").strip("/")) >= 3 and not any(c in name.rstrip("*") for c in "*?"))
+
+
+def _passed_to_named_services(statement: dict[str, Any]) -> bool:
+    """An iam:PassedToService condition that names exact services (AWS's way to scope PassRole)."""
+    return any(key == "iam:passedtoservice" and iam.pins(operator, items)
+               and all(isinstance(item, str) and "*" not in item and "?" not in item for item in items)
+               for operator, key, items in iam.conditions(statement))
 
 
 def _github_statement(statement: dict[str, Any], conditions: list[tuple[str, str, list[Any]]]) -> bool | object:
@@ -245,7 +261,9 @@ RULES = [
     Rule("iam-no-administrator-access", AREA,
          "No principal may have AdministratorAccess or another admin-equivalent AWS managed policy, through any "
          "attachment type.", CRITICAL, check_no_administrator_access, types=ATTACHMENT_TYPES),
-    Rule("iam-passrole-scoped", AREA, "iam:PassRole must be limited to named roles, without wildcards.",
+    Rule("iam-passrole-scoped", AREA,
+         "iam:PassRole must be limited to named roles, or to a role-name prefix with iam:PassedToService naming the "
+         "services.",
          HIGH, check_passrole_scoped, types=POLICY_DOCUMENT_TYPES),
     Rule("iam-github-oidc-trust-pinned", AREA,
          "GitHub OIDC trust must pin aud to sts.amazonaws.com and sub to one repository (no wildcard in org/repo, "
