@@ -7,6 +7,7 @@ import pulumi_aws as aws
 
 from accunode.settings import load_settings
 from accunode.specs.alarms import AlarmTargets, rollback_alarm_names
+from accunode.specs.context import StackContext
 from accunode.specs.deployment import DeploymentSpec
 from accunode.specs.iam import certificate_account_problem
 from accunode.specs.scaling import CpuScaling, QueueScaling
@@ -32,33 +33,32 @@ if problem := certificate_account_problem(settings.certificate_arn, account_id):
 # Regular zones only: an account opted into a Local Zone (us-east-1-bos-1a sorts first) must not get subnets there.
 regular_zones = [{"name": "opt-in-status", "values": ["opt-in-not-required"]}]
 zones = tuple(aws.get_availability_zones(state="available", filters=regular_zones).names[: settings.az_count])
-prefix, region, tags, prod = settings.name_prefix, settings.region, settings.cost_tags, settings.is_prod
+prefix, region, prod = settings.name_prefix, settings.region, settings.is_prod
+# What every component needs from the stack, validated once: each component's args start with it.
+context = StackContext(account_id, region, prefix, settings.cost_tags)
 release = settings.api.deployment.spec() if settings.api.deployment else DeploymentSpec()
 
 # ---- foundation: network, data tier, registry, app secrets -----------------------------------
 network = Network("network", NetworkArgs(
-    name_prefix=prefix, vpc_cidr=settings.vpc_cidr, availability_zones=zones, nat_strategy=settings.nat_strategy,
-    account_id=account_id, region=region, flow_log_retention_days=settings.log_retention_days,
-    retain_data_tier=prod, tags=tags))
-groups = SecurityGroups("security-groups", SecurityGroupsArgs(vpc_id=network.vpc_id, name_prefix=prefix,
-                                                              retain_data_group=prod, tags=tags))
+    context, vpc_cidr=settings.vpc_cidr, availability_zones=zones, nat_strategy=settings.nat_strategy,
+    flow_log_retention_days=settings.log_retention_days, retain_data_tier=prod))
+groups = SecurityGroups("security-groups", SecurityGroupsArgs(context, vpc_id=network.vpc_id, retain_data_group=prod))
 db = settings.database
 database = Database("database", DatabaseArgs(
-    identifier=f"{prefix}-db", subnets=network.isolated, security_group_ids=[groups.data_id],
+    context, identifier=f"{prefix}-db", subnets=network.isolated, security_group_ids=[groups.data_id],
     instance_class=db.instance_class, engine_version=db.engine_version, allocated_storage=db.allocated_storage,
     max_allocated_storage=db.max_allocated_storage, multi_az=db.multi_az,
-    backup_retention_days=db.backup_retention_days, protect=prod, tags=tags))
+    backup_retention_days=db.backup_retention_days, protect=prod))
 cache = Cache("cache", CacheArgs(
-    replication_group_id=f"{prefix}-redis", subnets=network.isolated, security_group_ids=[groups.data_id],
+    context, replication_group_id=f"{prefix}-redis", subnets=network.isolated, security_group_ids=[groups.data_id],
     node_type=settings.cache.node_type, num_nodes=settings.cache.num_nodes, snapshot_retention_days=7 if prod else 1,
-    log_retention_days=settings.log_retention_days, tags=tags))
+    log_retention_days=settings.log_retention_days))
 registry = Registry("registry", RegistryArgs(
-    repository_name=prefix, keep_tagged_images=settings.ecr_keep_images, force_delete=not prod, tags=tags))
+    context, repository_name=prefix, keep_tagged_images=settings.ecr_keep_images, force_delete=not prod))
 app_secrets = AppSecrets("app-secrets", AppSecretsArgs(
-    path=settings.ssm_path, account_id=account_id, region=region,
-    db_host=database.address, db_port=database.port, db_name=database.db_name, db_username=database.username,
-    db_password=database.password, redis_host=cache.primary_endpoint, redis_port=cache.port,
-    redis_auth_token=cache.auth_token, tags=tags))
+    context, path=settings.ssm_path, db_host=database.address, db_port=database.port, db_name=database.db_name,
+    db_username=database.username, db_password=database.password, redis_host=cache.primary_endpoint,
+    redis_port=cache.port, redis_auth_token=cache.auth_token))
 
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("publicSubnetIds", list(network.public.ids))
@@ -75,23 +75,22 @@ pulumi.export("ssmPath", app_secrets.path)
 # ---- edge, compute, identity, monitoring, budget ----------------------------------------------
 # Names and ARNs are built from plain values so task definitions and IAM documents are known at preview.
 services = {role: f"{prefix}-{role}" for role in ("api", "worker")}
-models = Bucket("models", BucketArgs(bucket_name=f"{prefix}-models-{account_id}", versioned=True,
-                                     force_destroy=not prod, tags=tags))
-queue = WorkQueue("queue", WorkQueueArgs(queue_name=f"{prefix}-jobs", account_id=account_id, region=region, tags=tags))
+models = Bucket("models", BucketArgs(context, bucket_name=f"{prefix}-models-{account_id}", versioned=True,
+                                     force_destroy=not prod))
+queue = WorkQueue("queue", WorkQueueArgs(context, queue_name=f"{prefix}-jobs"))
 alb = LoadBalancer("load-balancer", LoadBalancerArgs(
-    name_prefix=prefix, vpc_id=network.vpc_id, subnets=network.public, security_group_ids=[groups.alb_id],
-    log_bucket_name=f"{prefix}-alb-logs-{account_id}", account_id=account_id, region=region,
-    certificate_arn=settings.certificate_arn, deletion_protection=prod, waf=settings.waf,
-    progressive=release.progressive, tags=tags))
-cluster = Cluster("cluster", ClusterArgs(cluster_name=prefix, tags=tags))
+    context, vpc_id=network.vpc_id, subnets=network.public, security_group_ids=[groups.alb_id],
+    log_bucket_name=f"{prefix}-alb-logs-{account_id}", certificate_arn=settings.certificate_arn,
+    deletion_protection=prod, waf=settings.waf, progressive=release.progressive))
+cluster = Cluster("cluster", ClusterArgs(context, cluster_name=prefix))
 identity = Identity("identity", IdentityArgs(
-    name_prefix=prefix, account_id=account_id, region=region, repository_name=registry.repository_name,
+    context, repository_name=registry.repository_name,
     log_group_names=[log_group_name(s) for s in services.values()], parameter_path=settings.ssm_path,
     bucket_name=models.bucket_name, queue_name=queue.name, cluster_name=prefix, service_names=list(services.values()),
     github=GitHubDeploy(settings.github_repository, settings.deploy_branch) if settings.github_repository else None,
-    traffic_load_balancer=alb.name if release.progressive else None, tags=tags))
+    traffic_load_balancer=alb.name if release.progressive else None))
 monitoring = Monitoring("monitoring", MonitoringArgs(
-    name_prefix=prefix, account_id=account_id, region=region, alert_email=settings.alert_email, tags=tags,
+    context, alert_email=settings.alert_email,
     targets=AlarmTargets(
         cluster_name=prefix, service_names=tuple(services.values()), db_identifier=database.identifier,
         db_instance_class=db.instance_class, cache_cluster_ids=cache.member_cluster_ids, queue_name=queue.name,
@@ -120,12 +119,12 @@ def service_args(role: str, **kwargs: Any) -> FargateServiceArgs:
     env = {"APP_ROLE": role, "ENVIRONMENT": settings.environment, "AWS_REGION": region,
            "MODEL_BUCKET": models.bucket_name, "QUEUE_URL": queue.url}
     return FargateServiceArgs(
-        service_name=services[role], container_name=role, cluster_name=cluster.name, account_id=account_id,
-        region=region, repository_name=registry.repository_name, image_tag=settings.image_tag,
+        context, service_name=services[role], container_name=role, cluster_name=cluster.name,
+        repository_name=registry.repository_name, image_tag=settings.image_tag,
         subnets=network.private, execution_role_arn=identity.execution_role_arn, task_role_arn=identity.task_role_arn,
         cpu=size.cpu, memory=size.memory, desired_count=size.desired_count, cpu_architecture=settings.cpu_architecture,
         environment=env, secrets={"DATABASE_URL": app_secrets.database_url_arn, "REDIS_URL": app_secrets.redis_url_arn},
-        log_retention_days=settings.log_retention_days, tags=tags, **kwargs)
+        log_retention_days=settings.log_retention_days, **kwargs)
 
 
 api = FargateService("api", service_args(
@@ -140,8 +139,8 @@ worker = FargateService("worker", service_args(
     scaling=QueueScaling(queue.name, settings.worker.min_count, settings.worker.max_count),
     starts_after=[*needs, queue]))
 Budget("budget", BudgetArgs(
-    budget_name=f"{prefix}-monthly", monthly_limit_usd=settings.monthly_budget, cost_tag=("stack", settings.stack),
-    alert_emails=[settings.alert_email] if settings.alert_email else [], tags=tags))
+    context, budget_name=f"{prefix}-monthly", monthly_limit_usd=settings.monthly_budget,
+    cost_tag=("stack", settings.stack), alert_emails=[settings.alert_email] if settings.alert_email else []))
 
 # What `accunode health` and operators look things up by.
 pulumi.export("albDnsName", alb.dns_name)

@@ -79,6 +79,15 @@ def is_rfc1918(network: ipaddress.IPv4Network) -> bool:
 # ---- names ------------------------------------------------------------------------------------------
 LOAD_BALANCER_NAME_MAX = 32  # ELBv2 CreateLoadBalancer / CreateTargetGroup: Name, at most 32 characters
 IAM_ROLE_NAME_MAX = 64
+# A prefix of physical names (<prefix>-<role>): S3 bucket and ECR repository names take only lower-case
+# letters, digits and single hyphens, and start and end with a letter or digit (S3 bucket naming rules).
+NAME_PREFIX = re.compile(r"[a-z](?:-?[a-z0-9])*")
+
+
+def name_prefix_problem(value: str, what: str = "name_prefix") -> str | None:
+    return None if NAME_PREFIX.fullmatch(value) else (
+        f"{what} {value!r} must be lower-case letters, digits and single '-', starting with a letter "
+        "and not ending with '-' (it starts S3 bucket and ECR repository names)")
 
 # ---- ECS progressive deployments (botocore ecs DeploymentConfiguration, pulumi-aws 7.51 docs) --------
 # Bake times 0-1440 minutes; a canary takes 0.1-100 % of traffic, a linear step 3-100 %.

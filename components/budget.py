@@ -16,12 +16,14 @@ CloudWatch service.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 from pulumi import ResourceOptions
+
+from accunode.specs.context import StackContext
 
 # (threshold %, notification type): warn when the month is forecast to pass 80%, alarm at 100% spent.
 NOTIFICATIONS = ((80, "FORECASTED"), (100, "ACTUAL"))
@@ -29,12 +31,12 @@ NOTIFICATIONS = ((80, "FORECASTED"), (100, "ACTUAL"))
 
 @dataclass(frozen=True)
 class BudgetArgs:
+    context: StackContext
     budget_name: str
     monthly_limit_usd: float
     alert_emails: Sequence[str] = ()
     cost_tag: tuple[str, str] | None = None
     """(key, value) of a cost-allocation tag that selects the costs this budget counts."""
-    tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[^:\\]{1,100}", self.budget_name):
@@ -59,7 +61,7 @@ class Budget(pulumi.ComponentResource):
         aws.budgets.Budget(
             f"{name}-monthly", name=args.budget_name, budget_type="COST", time_unit="MONTHLY",
             limit_amount=f"{args.monthly_limit_usd:.2f}", limit_unit="USD", cost_filters=cost_filters,
-            notifications=notifications, tags={**args.tags, "Name": args.budget_name},
+            notifications=notifications, tags=args.context.tagged(args.budget_name),
             opts=ResourceOptions(parent=self))
 
         self.budget_name = args.budget_name

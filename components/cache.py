@@ -7,8 +7,8 @@ Failover and Multi-AZ need a replica, so they follow the node count. The AUTH to
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -17,6 +17,7 @@ from pulumi import Input, Output, ResourceOptions
 
 from accunode import catalog
 from accunode.awsrules import LOG_RETENTION_DAYS
+from accunode.specs.context import StackContext
 from components.network import SubnetSet
 
 SNAPSHOT_WINDOW = "03:00-04:00"  # UTC, before the maintenance window
@@ -26,6 +27,7 @@ PORT = 6379
 
 @dataclass(frozen=True)
 class CacheArgs:
+    context: StackContext
     replication_group_id: str
     """Explicit id (known at preview), e.g. ``accunode-prod-redis``."""
     subnets: SubnetSet
@@ -37,7 +39,6 @@ class CacheArgs:
     engine_version: str = "7.1"
     kms_key_arn: str | None = None
     log_retention_days: int = 30
-    tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z](?!.*--)[a-z0-9-]{0,38}[a-z0-9]", self.replication_group_id):
@@ -76,8 +77,7 @@ class Cache(pulumi.ComponentResource):
         super().__init__("accunode:data:Cache", name, None, opts)
         group_id = args.replication_group_id
 
-        def tags(label: str) -> dict[str, str]:
-            return {**args.tags, "Name": label}
+        tags = args.context.tagged
 
         auth_token = random.RandomPassword(f"{name}-auth-token", length=64, special=False, min_lower=1,
                                            min_upper=1, min_numeric=1, opts=ResourceOptions(parent=self))

@@ -4,19 +4,20 @@ the FARGATE and FARGATE_SPOT capacity providers, so a service may run on Spot.""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 from pulumi import Output, ResourceOptions
 
+from accunode.specs.context import StackContext
+
 
 @dataclass(frozen=True)
 class ClusterArgs:
+    context: StackContext
     cluster_name: str
     container_insights: bool = True
-    tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Za-z0-9_-]{1,255}", self.cluster_name):
@@ -34,7 +35,7 @@ class Cluster(pulumi.ComponentResource):
         cluster = aws.ecs.Cluster(
             f"{name}-cluster", name=args.cluster_name,
             settings=[{"name": "containerInsights", "value": "enabled" if args.container_insights else "disabled"}],
-            tags={**args.tags, "Name": args.cluster_name}, opts=ResourceOptions(parent=self))
+            tags=args.context.tagged(args.cluster_name), opts=ResourceOptions(parent=self))
         providers = aws.ecs.ClusterCapacityProviders(
             f"{name}-capacity-providers", cluster_name=cluster.name, capacity_providers=["FARGATE", "FARGATE_SPOT"],
             default_capacity_provider_strategies=[{"capacity_provider": "FARGATE", "weight": 1, "base": 0}],

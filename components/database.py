@@ -16,8 +16,8 @@ subnets the same way, so a destroy never fails on something the kept instance st
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -26,6 +26,7 @@ from pulumi import Input, Output, ResourceOptions
 
 from accunode import awsrules, catalog
 from accunode.awsrules import LOG_RETENTION_DAYS
+from accunode.specs.context import StackContext
 from components.network import SubnetSet
 
 LOG_EXPORTS = ("postgresql", "upgrade")
@@ -52,6 +53,7 @@ def replacement_keepers(args: DatabaseArgs) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class DatabaseArgs:
+    context: StackContext
     identifier: str
     """Explicit DB instance identifier (known at preview), e.g. ``accunode-prod-db``."""
     subnets: SubnetSet
@@ -71,7 +73,6 @@ class DatabaseArgs:
     kms_key_arn: str | None = None
     """A customer-managed key for storage and Performance Insights; None uses the AWS-managed key."""
     log_retention_days: int = 7
-    tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z](?!.*--)[a-z0-9-]{0,61}[a-z0-9]", self.identifier):
@@ -112,8 +113,7 @@ class Database(pulumi.ComponentResource):
         super().__init__("accunode:data:Database", name, None, opts)
         identifier = args.identifier
 
-        def tags(label: str) -> dict[str, str]:
-            return {**args.tags, "Name": label}
+        tags = args.context.tagged
 
         # What the instance stands on is kept with it in prod (deleting it would fail while the instance lives).
         kept = ResourceOptions(parent=self, retain_on_delete=args.protect)

@@ -15,14 +15,16 @@ output: known at preview, and still a dependency on the role.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 from pulumi import Output, ResourceOptions
 
+from accunode import awsrules
 from accunode.specs import iam
+from accunode.specs.context import StackContext
 from accunode.specs.iam import to_json
 
 
@@ -35,9 +37,7 @@ class GitHubDeploy:
 
 @dataclass(frozen=True)
 class IdentityArgs:
-    name_prefix: str
-    account_id: str
-    region: str
+    context: StackContext
     repository_name: str
     log_group_names: Sequence[str]
     parameter_path: str
@@ -48,15 +48,12 @@ class IdentityArgs:
     github: GitHubDeploy | None = None
     traffic_load_balancer: str | None = None
     """The ALB's name when the API releases progressively: ECS's role for shifting its listener rules."""
-    tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not re.fullmatch(r"\d{12}", self.account_id):
-            raise ValueError(f"account_id {self.account_id!r} is not a 12-digit AWS account id")
         if not re.fullmatch(r"(/[A-Za-z0-9_.-]+)+", self.parameter_path):
             raise ValueError(f"parameter_path {self.parameter_path!r} must look like /accunode/<stack>")
-        if len(f"{self.name_prefix}-task-execution") > 64:
-            raise ValueError(f"name_prefix {self.name_prefix!r} makes role names longer than IAM's 64 characters")
+        if len(f"{(prefix := self.context.name_prefix)}-task-execution") > awsrules.IAM_ROLE_NAME_MAX:
+            raise ValueError(f"name_prefix {prefix!r} makes role names longer than IAM's 64 characters")
         if not self.log_group_names or not self.service_names:
             raise ValueError("log_group_names and service_names must not be empty")
         if self.github:
@@ -73,14 +70,14 @@ class Identity(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: IdentityArgs, opts: ResourceOptions | None = None) -> None:
         super().__init__("accunode:identity:Identity", name, None, opts)
-        account, region, prefix = args.account_id, args.region, args.name_prefix
+        account, region, prefix = args.context.account_id, args.context.region, args.context.name_prefix
         child = ResourceOptions(parent=self)
 
         def role(role: str, trust: dict, policy: dict, description: str) -> aws.iam.Role:
             role_name = f"{prefix}-{role}"
             created = aws.iam.Role(f"{name}-{role}", name=role_name, description=description,
                                    assume_role_policy=to_json(trust), max_session_duration=3600,
-                                   tags={**args.tags, "Name": role_name},
+                                   tags=args.context.tagged(role_name),
                                    opts=child)
             aws.iam.RolePolicy(f"{name}-{role}-policy", name=role_name, role=created.name, policy=to_json(policy),
                                opts=child)

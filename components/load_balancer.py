@@ -10,8 +10,8 @@ behind a WAF web ACL with AWS managed rule groups and a per-IP rate limit.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -19,6 +19,7 @@ import pulumi_aws as aws
 from pulumi import Input, Output, ResourceOptions
 
 from accunode.specs import deployment
+from accunode.specs.context import StackContext
 from components.network import SubnetSet
 from components.storage import AlbLogDelivery, Bucket, BucketArgs
 
@@ -30,14 +31,11 @@ LOG_PREFIX = "alb"
 
 @dataclass(frozen=True)
 class LoadBalancerArgs:
-    name_prefix: str
-    """``accunode-<stack>``: the load balancer is ``<prefix>-alb``; the API target group is tagged ``<prefix>-api``."""
+    context: StackContext
     vpc_id: Input[str]
     subnets: SubnetSet
     security_group_ids: Sequence[Input[str]]
     log_bucket_name: str
-    account_id: str
-    region: str
     app_port: int = 8000
     health_check_path: str = "/health"
     deregistration_delay: int = 60
@@ -51,7 +49,6 @@ class LoadBalancerArgs:
     """The API releases blue/green, canary or linear (accunode/specs/deployment.py): a second target
     group, and the production and test listener rules whose weights ECS shifts, on the listener that
     serves (HTTPS with a certificate; the HTTP listener then stays a redirect)."""
-    tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.subnets.tier != "public":
@@ -60,8 +57,8 @@ class LoadBalancerArgs:
             raise ValueError("a load balancer needs subnets in at least two availability zones")
         if not self.security_group_ids:
             raise ValueError("security_group_ids must name the load balancer's group")
-        if len(f"{self.name_prefix}-alb") > 32:
-            raise ValueError(f"{self.name_prefix}-alb is longer than the 32 characters AWS allows for "
+        if len(f"{self.context.name_prefix}-alb") > 32:
+            raise ValueError(f"{self.context.name_prefix}-alb is longer than the 32 characters AWS allows for "
                              "load balancer names; use a shorter stack name")
         if not self.health_check_path.startswith("/"):
             raise ValueError(f"health_check_path {self.health_check_path!r} must start with '/'")
@@ -110,16 +107,15 @@ class LoadBalancer(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: LoadBalancerArgs, opts: ResourceOptions | None = None) -> None:
         super().__init__("accunode:edge:LoadBalancer", name, None, opts)
-        prefix = args.name_prefix
+        prefix = args.context.name_prefix
         child = ResourceOptions(parent=self)
 
-        def tags(label: str) -> dict[str, str]:
-            return {**args.tags, "Name": label}
+        tags = args.context.tagged
 
         logs = Bucket(f"{name}-logs", BucketArgs(
-            bucket_name=args.log_bucket_name, expire_after_days=args.log_retention_days,
-            alb_log_delivery=AlbLogDelivery(args.account_id, args.region, LOG_PREFIX),
-            force_destroy=not args.deletion_protection, tags=args.tags), opts=child)
+            args.context, bucket_name=args.log_bucket_name, expire_after_days=args.log_retention_days,
+            alb_log_delivery=AlbLogDelivery(LOG_PREFIX),
+            force_destroy=not args.deletion_protection), opts=child)
         lb_name = f"{prefix}-alb"
         # ELB checks that it can write to the bucket when access logs are enabled: wait for the policy.
         lb = aws.lb.LoadBalancer(

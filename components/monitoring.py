@@ -10,25 +10,22 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import pulumi
 import pulumi_aws as aws
 from pulumi import Output, ResourceOptions
 
 from accunode.specs.alarms import AlarmTargets, alarm_catalogue, dashboard_body
+from accunode.specs.context import StackContext
 from accunode.specs.iam import kms_alarm_topic_key_policy, to_json
 
 
 @dataclass(frozen=True)
 class MonitoringArgs:
-    name_prefix: str
-    account_id: str
-    region: str
+    context: StackContext
     targets: AlarmTargets
     alert_email: str | None = None
-    tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.alert_email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", self.alert_email):
@@ -45,15 +42,15 @@ class Monitoring(pulumi.ComponentResource):
     def __init__(self, name: str, args: MonitoringArgs, opts: ResourceOptions | None = None) -> None:
         super().__init__("accunode:observability:Monitoring", name, None, opts)
         child = ResourceOptions(parent=self)
-        prefix = args.name_prefix
+        prefix = args.context.name_prefix
 
         key = aws.kms.Key(f"{name}-alarms-key", description=f"Encrypts the {prefix} alarm topic",
                           enable_key_rotation=True, deletion_window_in_days=30,
-                          policy=to_json(kms_alarm_topic_key_policy(args.account_id)),
-                          tags={**args.tags, "Name": f"{prefix}-alarms"}, opts=child)
+                          policy=to_json(kms_alarm_topic_key_policy(args.context.account_id)),
+                          tags=args.context.tagged(f"{prefix}-alarms"), opts=child)
         aws.kms.Alias(f"{name}-alarms-key-alias", name=f"alias/{prefix}-alarms", target_key_id=key.key_id, opts=child)
         topic = aws.sns.Topic(f"{name}-alarms", name=f"{prefix}-alarms", kms_master_key_id=key.arn,
-                              tags={**args.tags, "Name": f"{prefix}-alarms"}, opts=child)
+                              tags=args.context.tagged(f"{prefix}-alarms"), opts=child)
         if args.alert_email:
             aws.sns.TopicSubscription(f"{name}-alarms-email", topic=topic.arn, protocol="email",
                                       endpoint=args.alert_email, opts=child)
@@ -62,7 +59,7 @@ class Monitoring(pulumi.ComponentResource):
         for spec in alarm_catalogue(args.targets):
             alarm_name = spec.name(prefix)
             aws.cloudwatch.MetricAlarm(f"{name}-{spec.id}", name=alarm_name, alarm_actions=[topic.arn],
-                                       ok_actions=[topic.arn], tags={**args.tags, "Name": alarm_name},
+                                       ok_actions=[topic.arn], tags=args.context.tagged(alarm_name),
                                        **spec.alarm_args(), opts=child)
             self.alarm_names.append(alarm_name)
 
@@ -70,7 +67,8 @@ class Monitoring(pulumi.ComponentResource):
         # The load balancer's ARN suffix is assigned by AWS, so the body is resolved once it exists.
         body = Output.all(args.targets.load_balancer, args.targets.target_group).apply(
             lambda suffixes: json.dumps(dashboard_body(replace(
-                args.targets, load_balancer=suffixes[0], target_group=suffixes[1]), args.region), sort_keys=True))
+                args.targets, load_balancer=suffixes[0], target_group=suffixes[1]), args.context.region),
+                sort_keys=True))
         aws.cloudwatch.Dashboard(f"{name}-dashboard", dashboard_name=self.dashboard_name, dashboard_body=body,
                                  opts=child)
 

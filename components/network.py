@@ -7,17 +7,16 @@ gateway endpoint). No subnet maps public IPs on launch; the ALB gets its address
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
 from pulumi import Output, ResourceOptions
 
-from accunode import awsrules
 from accunode.awsrules import LOG_RETENTION_DAYS
 from accunode.netplan import MAX_AZS, SubnetTier, plan_subnets
+from accunode.specs.context import StackContext
 from accunode.specs.iam import flow_logs_policy, flow_logs_trust_policy, log_group_arn, to_json
 
 NatStrategy = Literal["single", "per-az"]
@@ -34,30 +33,24 @@ class SubnetSet:
 
 @dataclass(frozen=True)
 class NetworkArgs:
-    name_prefix: str
-    """Prefix of Name tags and physical names, e.g. ``accunode-prod``."""
+    context: StackContext
     vpc_cidr: str
     availability_zones: tuple[str, ...]
     """Explicit AZ names (the program reads them from ``aws.get_availability_zones``)."""
     nat_strategy: NatStrategy
-    account_id: str
-    region: str
     flow_log_retention_days: int = 30
     retain_data_tier: bool = False
     """Production: the VPC and the isolated subnets are kept on delete with the database that lives in them."""
-    tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         plan_subnets(self.vpc_cidr, len(self.availability_zones))  # raises ValueError when it cannot fit
         zones = self.availability_zones
         if not 2 <= len(zones) <= MAX_AZS or len(set(zones)) != len(zones):
             raise ValueError(f"availability_zones must be 2 to {MAX_AZS} distinct zones, got {list(zones)}")
-        if any(not zone.startswith(self.region) for zone in zones):
-            raise ValueError(f"availability_zones {list(zones)} are not all in region {self.region}")
+        if any(not zone.startswith(self.context.region) for zone in zones):
+            raise ValueError(f"availability_zones {list(zones)} are not all in region {self.context.region}")
         if self.nat_strategy not in ("single", "per-az"):
             raise ValueError(f"nat_strategy {self.nat_strategy!r} is not allowed; allowed: single, per-az")
-        if problem := awsrules.account_id_problem(self.account_id):
-            raise ValueError(problem)
         if self.flow_log_retention_days not in LOG_RETENTION_DAYS:
             raise ValueError(f"flow_log_retention_days {self.flow_log_retention_days} is not a CloudWatch "
                              "retention period")
@@ -72,7 +65,8 @@ class Network(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NetworkArgs, opts: ResourceOptions | None = None) -> None:
         super().__init__("accunode:network:Network", name, None, opts)
-        prefix = args.name_prefix
+        context = args.context
+        prefix = context.name_prefix
         zones = args.availability_zones
 
         def child(*depends_on: pulumi.Resource) -> ResourceOptions:
@@ -81,8 +75,7 @@ class Network(pulumi.ComponentResource):
         # A kept database keeps its ENIs in the isolated subnets: deleting them (or the VPC) would fail.
         kept = ResourceOptions(parent=self, retain_on_delete=args.retain_data_tier)
 
-        def tags(label: str) -> dict[str, str]:
-            return {**args.tags, "Name": label}
+        tags = context.tagged
 
         vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=args.vpc_cidr, enable_dns_support=True,
                           enable_dns_hostnames=True, tags=tags(f"{prefix}-vpc"), opts=kept)
@@ -133,7 +126,7 @@ class Network(pulumi.ComponentResource):
                 aws.ec2.RouteTableAssociation(f"{name}-{tier}-rta-{zone}", subnet_id=subnet.id,
                                               route_table_id=route_table.id, opts=child())
 
-        aws.ec2.VpcEndpoint(f"{name}-s3-endpoint", vpc_id=vpc.id, service_name=f"com.amazonaws.{args.region}.s3",
+        aws.ec2.VpcEndpoint(f"{name}-s3-endpoint", vpc_id=vpc.id, service_name=f"com.amazonaws.{context.region}.s3",
                             vpc_endpoint_type="Gateway",
                             route_table_ids=[rt.id for rt in [*private_rts, isolated_rt]],
                             tags=tags(f"{prefix}-s3"), opts=child())
@@ -142,10 +135,10 @@ class Network(pulumi.ComponentResource):
         log_group = aws.cloudwatch.LogGroup(f"{name}-flow-logs", name=flow_log_group,
                                             retention_in_days=args.flow_log_retention_days,
                                             tags=tags(f"{prefix}-flow-logs"), opts=child())
-        group_arn = log_group_arn(args.account_id, args.region, flow_log_group)
+        group_arn = log_group_arn(context.account_id, context.region, flow_log_group)
         role = aws.iam.Role(f"{name}-flow-logs-role", name=f"{prefix}-vpc-flow-logs",
                             description="VPC flow logs delivery to CloudWatch Logs",
-                            assume_role_policy=to_json(flow_logs_trust_policy(args.account_id, args.region)),
+                            assume_role_policy=to_json(flow_logs_trust_policy(context.account_id, context.region)),
                             tags=tags(f"{prefix}-vpc-flow-logs"), opts=child())
         role_policy = aws.iam.RolePolicy(f"{name}-flow-logs-policy", role=role.name,
                                          policy=to_json(flow_logs_policy(group_arn)),

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 from pulumi import ResourceOptions
 
+from accunode.specs.context import StackContext
 from accunode.specs.iam import sqs_queue_arn, sqs_queue_url
 
 DAY = 86400
@@ -24,15 +24,13 @@ DAY = 86400
 
 @dataclass(frozen=True)
 class WorkQueueArgs:
+    context: StackContext
     queue_name: str
-    account_id: str
-    region: str
     max_receive_count: int = 5
     visibility_timeout_seconds: int = 300
     """How long a received message stays hidden; longer than the worker's slowest job."""
     retention_days: int = 4
     dlq_retention_days: int = 14
-    tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Za-z0-9_-]{1,76}", self.queue_name):
@@ -63,19 +61,19 @@ class WorkQueue(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: WorkQueueArgs, opts: ResourceOptions | None = None) -> None:
         super().__init__("accunode:queue:WorkQueue", name, None, opts)
-        account, region = args.account_id, args.region
+        account, region = args.context.account_id, args.context.region
         arn, dlq_arn = sqs_queue_arn(account, region, args.queue_name), sqs_queue_arn(account, region, args.dlq_name)
         dlq = aws.sqs.Queue(
             f"{name}-dlq", name=args.dlq_name, sqs_managed_sse_enabled=True,
             message_retention_seconds=args.dlq_retention_days * DAY,
             redrive_allow_policy=json.dumps({"redrivePermission": "byQueue", "sourceQueueArns": [arn]}),
-            tags={**args.tags, "Name": args.dlq_name}, opts=ResourceOptions(parent=self))
+            tags=args.context.tagged(args.dlq_name), opts=ResourceOptions(parent=self))
         aws.sqs.Queue(
             f"{name}-queue", name=args.queue_name, sqs_managed_sse_enabled=True,
             visibility_timeout_seconds=args.visibility_timeout_seconds,
             message_retention_seconds=args.retention_days * DAY, receive_wait_time_seconds=20,
             redrive_policy=json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": args.max_receive_count}),
-            tags={**args.tags, "Name": args.queue_name}, opts=ResourceOptions(parent=self, depends_on=[dlq]))
+            tags=args.context.tagged(args.queue_name), opts=ResourceOptions(parent=self, depends_on=[dlq]))
 
         self.name, self.arn, self.url = args.queue_name, arn, sqs_queue_url(account, region, args.queue_name)
         self.dlq_name, self.dlq_arn = args.dlq_name, dlq_arn

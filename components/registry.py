@@ -7,25 +7,25 @@ are built by ``accunode.specs.ecr`` (keep the newest N tagged images, expire unt
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 from pulumi import Output, ResourceOptions
 
+from accunode.specs.context import StackContext
 from accunode.specs.ecr import DEFAULT_KEEP_TAGGED, lifecycle_policy
 
 
 @dataclass(frozen=True)
 class RegistryArgs:
+    context: StackContext
     repository_name: str
     keep_tagged_images: int = DEFAULT_KEEP_TAGGED
     force_delete: bool = False
     """Delete the repository even if it holds images. Never in prod."""
     kms_key_arn: str | None = None
     """A customer-managed key; None encrypts with AES256."""
-    tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*",
@@ -48,7 +48,7 @@ class Registry(pulumi.ComponentResource):
             f"{name}-repository", name=args.repository_name, image_tag_mutability="IMMUTABLE",
             image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
             encryption_configurations=[encryption], force_delete=args.force_delete,
-            tags={**args.tags, "Name": args.repository_name}, opts=ResourceOptions(parent=self))
+            tags=args.context.tagged(args.repository_name), opts=ResourceOptions(parent=self))
         aws.ecr.LifecyclePolicy(f"{name}-lifecycle", repository=repository.name,
                                 policy=lifecycle_policy(args.keep_tagged_images), opts=ResourceOptions(parent=self))
 

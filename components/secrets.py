@@ -9,15 +9,14 @@ never as plain environment variables. Both URLs require TLS: ``sslmode=require``
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import quote
 
 import pulumi
 import pulumi_aws as aws
 from pulumi import Input, Output, ResourceOptions
 
-from accunode import awsrules
+from accunode.specs.context import StackContext
 
 DATABASE_URL = "database-url"
 REDIS_URL = "redis-url"
@@ -33,10 +32,9 @@ def redis_url(auth_token: str, host: str, port: int) -> str:
 
 @dataclass(frozen=True)
 class AppSecretsArgs:
+    context: StackContext
     path: str
     """Parameter path of the stack, e.g. ``/accunode/prod``."""
-    account_id: str
-    region: str
     db_host: Input[str]
     db_port: Input[int]
     db_name: str
@@ -47,18 +45,13 @@ class AppSecretsArgs:
     redis_auth_token: Input[str]
     kms_key_arn: str | None = None
     """A customer-managed key; None uses the AWS-managed ``alias/aws/ssm``."""
-    tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"(/[A-Za-z0-9_.-]+)+", self.path):
             raise ValueError(f"path {self.path!r} must look like /accunode/<stack> (no trailing slash)")
-        if problem := awsrules.account_id_problem(self.account_id):
-            raise ValueError(problem)
-        if problem := awsrules.region_problem(self.region):
-            raise ValueError(problem)
 
     def arn(self, key: str) -> str:
-        return f"arn:aws:ssm:{self.region}:{self.account_id}:parameter{self.path}/{key}"
+        return f"arn:aws:ssm:{self.context.region}:{self.context.account_id}:parameter{self.path}/{key}"
 
 
 class AppSecrets(pulumi.ComponentResource):
@@ -81,7 +74,7 @@ class AppSecrets(pulumi.ComponentResource):
         for key, (description, value) in values.items():
             aws.ssm.Parameter(f"{name}-{key}", name=f"{args.path}/{key}", type="SecureString",
                               value=Output.secret(value), key_id=args.kms_key_arn, description=description,
-                              tags={**args.tags, "Name": f"{args.path}/{key}"}, opts=ResourceOptions(parent=self))
+                              tags=args.context.tagged(f"{args.path}/{key}"), opts=ResourceOptions(parent=self))
 
         self.path = args.path
         self.database_url_arn = args.arn(DATABASE_URL)

@@ -7,13 +7,13 @@ reference each other without a cycle, and each group's egress is only what its t
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 from pulumi import Input, Output, ResourceOptions
+
+from accunode.specs.context import StackContext
 
 INTERNET = "0.0.0.0/0"
 HTTPS = 443
@@ -21,18 +21,17 @@ HTTPS = 443
 
 @dataclass(frozen=True)
 class SecurityGroupsArgs:
+    context: StackContext
     vpc_id: Input[str]
-    name_prefix: str
     app_port: int = 8000
     postgres_port: int = 5432
     redis_port: int = 6379
     retain_data_group: bool = False
     """Production: the data tier's group is protected and kept on delete with the database that uses it."""
-    tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not re.fullmatch(r"[a-z][a-z0-9-]{0,40}", self.name_prefix):  # leaves room for -<role>-<26 chars>
-            raise ValueError(f"name_prefix {self.name_prefix!r} must be lowercase letters, digits and '-'")
+        if len(self.context.name_prefix) > 41:  # leaves room for -<role>-<26 chars>
+            raise ValueError(f"name_prefix {self.context.name_prefix!r} is longer than 41 characters")
         ports = {"app_port": self.app_port, "postgres_port": self.postgres_port, "redis_port": self.redis_port}
         for key, port in ports.items():
             if not 1 <= port <= 65535:
@@ -49,7 +48,7 @@ class SecurityGroups(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: SecurityGroupsArgs, opts: ResourceOptions | None = None) -> None:
         super().__init__("accunode:network:SecurityGroups", name, None, opts)
-        prefix = args.name_prefix
+        prefix = args.context.name_prefix
 
         def group(role: str, description: str, retain: bool = False) -> aws.ec2.SecurityGroup:
             # A name prefix, not a name: a replacing change (a new description) then creates the new
@@ -57,7 +56,7 @@ class SecurityGroups(pulumi.ComponentResource):
             # (an explicit name makes it delete-before-replace: DependencyViolation).
             return aws.ec2.SecurityGroup(f"{name}-{role}", name_prefix=f"{prefix}-{role}-", description=description,
                                          vpc_id=args.vpc_id, revoke_rules_on_delete=True,
-                                         tags={**args.tags, "Name": f"{prefix}-{role}-sg"},
+                                         tags=args.context.tagged(f"{prefix}-{role}-sg"),
                                          opts=ResourceOptions(parent=self, protect=retain, retain_on_delete=retain))
 
         alb = group("alb", "AccuNode load balancer: HTTP/HTTPS from the internet")
@@ -70,7 +69,7 @@ class SecurityGroups(pulumi.ComponentResource):
                   peer: aws.ec2.SecurityGroup | None = None, cidr: str | None = None) -> None:
             kind(f"{name}-{rule}", security_group_id=target.id, ip_protocol="tcp", from_port=port, to_port=port,
                  referenced_security_group_id=peer.id if peer else None, cidr_ipv4=cidr, description=description,
-                 tags={**args.tags, "Name": f"{prefix}-{rule}"}, opts=ResourceOptions(parent=self))
+                 tags=args.context.tagged(f"{prefix}-{rule}"), opts=ResourceOptions(parent=self))
 
         ingress, egress = aws.vpc.SecurityGroupIngressRule, aws.vpc.SecurityGroupEgressRule
         for port in (80, HTTPS):

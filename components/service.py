@@ -28,6 +28,7 @@ from pulumi import Input, Output, ResourceOptions
 from accunode import catalog
 from accunode.awsrules import LOG_RETENTION_DAYS
 from accunode.specs.containers import TMP_VOLUME, ContainerSpec, container_definitions, image_uri
+from accunode.specs.context import StackContext
 from accunode.specs.deployment import DeploymentSpec, deployment_configuration
 from accunode.specs.scaling import SCALABLE_DIMENSION, CpuScaling, QueueScaling, resource_id
 from components.network import SubnetSet
@@ -52,12 +53,11 @@ class TrafficShift:
 
 @dataclass(frozen=True)
 class FargateServiceArgs:
+    context: StackContext
     service_name: str
     """Physical name of the service, task family and log group suffix, e.g. ``accunode-prod-api``."""
     container_name: str
     cluster_name: Input[str]
-    account_id: str
-    region: str
     repository_name: str
     image_tag: str
     subnets: SubnetSet
@@ -86,7 +86,6 @@ class FargateServiceArgs:
     """What must exist before the ECS service starts tasks: the image (or its registry), the SSM
     parameters in ``secrets`` and what they point at (database, cache), the listener, the rollback
     alarms. The task definition names them by plain strings, which create no dependency."""
-    tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z][a-z0-9-]{0,254}", self.service_name):
@@ -125,10 +124,11 @@ class FargateServiceArgs:
         return log_group_name(self.service_name)
 
     def container(self) -> ContainerSpec:
+        context = self.context
         return ContainerSpec(
-            name=self.container_name, image=image_uri(self.account_id, self.region, self.repository_name,
+            name=self.container_name, image=image_uri(context.account_id, context.region, self.repository_name,
                                                       self.image_tag),
-            log_group=self.log_group_name, region=self.region, port=self.container_port,
+            log_group=self.log_group_name, region=context.region, port=self.container_port,
             environment=self.environment, secrets=self.secrets, command=self.command)
 
 
@@ -140,7 +140,7 @@ class FargateService(pulumi.ComponentResource):
     def __init__(self, name: str, args: FargateServiceArgs, opts: ResourceOptions | None = None) -> None:
         super().__init__("accunode:compute:FargateService", name, None, opts)
         child = ResourceOptions(parent=self)
-        tags = {**args.tags, "Name": args.service_name}
+        tags = args.context.tagged(args.service_name)
 
         logs = aws.cloudwatch.LogGroup(f"{name}-logs", name=args.log_group_name,
                                        retention_in_days=args.log_retention_days, tags=tags, opts=child)
@@ -205,7 +205,7 @@ class FargateService(pulumi.ComponentResource):
         target = aws.appautoscaling.Target(
             f"{name}-scaling-target", service_namespace="ecs", scalable_dimension=SCALABLE_DIMENSION,
             resource_id=Output.from_input(args.cluster_name).apply(lambda c: resource_id(c, args.service_name)),
-            min_capacity=scaling.min_capacity, max_capacity=scaling.max_capacity, tags=dict(args.tags),
+            min_capacity=scaling.min_capacity, max_capacity=scaling.max_capacity, tags=dict(args.context.tags),
             opts=ResourceOptions(parent=self, depends_on=[service]))
         common = {"service_namespace": target.service_namespace, "scalable_dimension": target.scalable_dimension,
                   "resource_id": target.resource_id}
@@ -222,4 +222,5 @@ class FargateService(pulumi.ComponentResource):
                 opts=ResourceOptions(parent=self))
             aws.cloudwatch.MetricAlarm(
                 f"{name}-queue-scale-{step.direction}-alarm", name=f"{args.service_name}-queue-scale-{step.direction}",
-                alarm_actions=[policy.arn], tags=args.tags, **scaling.alarm(step), opts=ResourceOptions(parent=self))
+                alarm_actions=[policy.arn], tags=dict(args.context.tags), **scaling.alarm(step),
+                opts=ResourceOptions(parent=self))

@@ -8,27 +8,26 @@ is given; the ALB log bucket must stay on SSE-S3 because ELB log delivery does n
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 from pulumi import ResourceOptions
 
+from accunode.specs.context import StackContext
 from accunode.specs.iam import alb_log_bucket_policy, bucket_arn, tls_only_bucket_policy, to_json
 
 
 @dataclass(frozen=True)
 class AlbLogDelivery:
-    """Let Elastic Load Balancing write access logs under ``<prefix>/`` for this account."""
+    """Let Elastic Load Balancing write access logs under ``<prefix>/`` for the context's account and region."""
 
-    account_id: str
-    region: str
     prefix: str = "alb"
 
 
 @dataclass(frozen=True)
 class BucketArgs:
+    context: StackContext
     bucket_name: str
     versioned: bool = False
     expire_after_days: int | None = None
@@ -37,7 +36,6 @@ class BucketArgs:
     alb_log_delivery: AlbLogDelivery | None = None
     force_destroy: bool = False
     """Delete the bucket even if it holds objects. Never in prod."""
-    tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z0-9](?!.*\.\.)[a-z0-9.-]{1,61}[a-z0-9]", self.bucket_name):
@@ -57,7 +55,7 @@ class Bucket(pulumi.ComponentResource):
         super().__init__("accunode:storage:Bucket", name, None, opts)
         child = ResourceOptions(parent=self)
         bucket = aws.s3.Bucket(f"{name}-bucket", bucket=args.bucket_name, force_destroy=args.force_destroy,
-                               tags={**args.tags, "Name": args.bucket_name}, opts=child)
+                               tags=args.context.tagged(args.bucket_name), opts=child)
         block = aws.s3.BucketPublicAccessBlock(f"{name}-public-access", bucket=bucket.id, block_public_acls=True,
                                                block_public_policy=True, ignore_public_acls=True,
                                                restrict_public_buckets=True, opts=child)
@@ -81,7 +79,7 @@ class Bucket(pulumi.ComponentResource):
                 "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
             }], opts=child)
         delivery = args.alb_log_delivery
-        policy = (alb_log_bucket_policy(args.bucket_name, delivery.account_id, delivery.region, delivery.prefix)
+        policy = (alb_log_bucket_policy(args.bucket_name, args.context.account_id, args.context.region, delivery.prefix)
                   if delivery else tls_only_bucket_policy(args.bucket_name))
         # The policy waits for the public access block, or S3 may judge it against the old settings.
         aws.s3.BucketPolicy(f"{name}-policy", bucket=bucket.id, policy=to_json(policy),

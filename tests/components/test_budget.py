@@ -7,12 +7,13 @@ import pytest
 from accunode.engine.capture import run_program
 from accunode.engine.graph import ResourceGraph
 from components.budget import Budget, BudgetArgs
+from tests.components.stack import stack_context
 
 BUDGET = "aws:budgets/budget:Budget"
 
 
 def _build(**overrides) -> ResourceGraph:
-    args = BudgetArgs(**{"budget_name": "accunode-test-monthly", "monthly_limit_usd": 300,
+    args = BudgetArgs(**{"context": stack_context(), "budget_name": "accunode-test-monthly", "monthly_limit_usd": 300,
                          "alert_emails": ["ops@accunode.example"], "cost_tag": ("stack", "test"), **overrides})
     return run_program(lambda: Budget("budget", args))
 
@@ -50,4 +51,4 @@ def test_budget_without_an_email_has_no_notifications():
 ])
 def test_budget_args_reject_invalid_values(overrides, message):
     with pytest.raises(ValueError, match=message):
-        BudgetArgs(**{"budget_name": "b", "monthly_limit_usd": 1, **overrides})
+        BudgetArgs(**{"context": stack_context(), "budget_name": "b", "monthly_limit_usd": 1, **overrides})

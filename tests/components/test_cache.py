@@ -9,6 +9,7 @@ from accunode.engine.capture import run_program
 from accunode.engine.graph import ResourceGraph, is_secret
 from components.cache import Cache, CacheArgs
 from components.network import SubnetSet
+from tests.components.stack import stack_context
 
 GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 TAGS = {"project": "accunode"}
@@ -18,7 +19,7 @@ def _args(tier: str = "isolated", **overrides) -> CacheArgs:
     values = dict(replication_group_id="accunode-test-redis",
                   subnets=SubnetSet(tier, (Output.from_input("subnet-a"), Output.from_input("subnet-b"))),
                   security_group_ids=["sg-data"], node_type="cache.t3.micro", num_nodes=1,
-                  snapshot_retention_days=1, tags=TAGS)
+                  snapshot_retention_days=1, context=stack_context(tags=TAGS))
     return CacheArgs(**{**values, **overrides})
 
 

@@ -15,6 +15,7 @@ from components.database import (
     replacement_keepers,
 )
 from components.network import SubnetSet
+from tests.components.stack import stack_context
 
 INSTANCE = "aws:rds/instance:Instance"
 TAGS = {"project": "accunode"}
@@ -24,7 +25,8 @@ def _args(tier: str = "isolated", **overrides) -> DatabaseArgs:
     values = dict(identifier="accunode-test-db",
                   subnets=SubnetSet(tier, (Output.from_input("subnet-a"), Output.from_input("subnet-b"))),
                   security_group_ids=["sg-data"], instance_class="db.t3.small", allocated_storage=20,
-                  max_allocated_storage=100, multi_az=False, backup_retention_days=7, protect=False, tags=TAGS)
+                  max_allocated_storage=100, multi_az=False, backup_retention_days=7, protect=False,
+                  context=stack_context(tags=TAGS))
     return DatabaseArgs(**{**values, **overrides})
 
 

@@ -11,6 +11,7 @@ from pulumi.runtime.sync_await import _sync_await
 from accunode.engine.capture import run_program
 from accunode.engine.graph import ResourceGraph, contains_unknown
 from components.identity import GitHubDeploy, Identity, IdentityArgs
+from tests.components.stack import stack_context
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -18,11 +19,11 @@ OIDC = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
 
 
 def _args(**overrides) -> IdentityArgs:
-    values = dict(name_prefix="accunode-test", account_id="123456789012", region="us-east-1",
+    values = dict(context=stack_context(tags={"project": "accunode"}),
                   repository_name="accunode-test", log_group_names=["/ecs/accunode-test-api"],
                   parameter_path="/accunode/test", bucket_name="accunode-test-models", queue_name="accunode-test-jobs",
                   cluster_name="accunode-test", service_names=["accunode-test-api", "accunode-test-worker"],
-                  github=GitHubDeploy("accunode/accunode", "prod"), tags={"project": "accunode"})
+                  github=GitHubDeploy("accunode/accunode", "prod"))
     return IdentityArgs(**{**values, **overrides})
 
 
@@ -131,7 +132,7 @@ def test_no_policy_document_is_unknown_at_preview():
 
 
 @pytest.mark.parametrize("overrides, message", [
-    ({"account_id": "12345"}, "account id"),
+    ({"context": stack_context(name_prefix="accunode-" + "x" * 41)}, "64 characters"),
     ({"parameter_path": "accunode/test/"}, "parameter_path"),
     ({"github": GitHubDeploy("accunode/*", "prod")}, "exact"),
     ({"service_names": []}, "must not be empty"),

@@ -11,6 +11,7 @@ from accunode.engine.capture import run_program
 from accunode.engine.graph import ResourceGraph
 from components.load_balancer import MANAGED_RULE_GROUPS, LoadBalancer, LoadBalancerArgs
 from components.network import SubnetSet
+from tests.components.stack import stack_context
 
 LB = "aws:lb/loadBalancer:LoadBalancer"
 LISTENER = "aws:lb/listener:Listener"
@@ -19,10 +20,9 @@ CERT = "arn:aws:acm:us-east-1:123456789012:certificate/5f0c7a4e-8d1b-4c3a-9e2f-1
 
 
 def _args(tier: str = "public", **overrides) -> LoadBalancerArgs:
-    values = dict(name_prefix="accunode-test", vpc_id="vpc-1",
+    values = dict(context=stack_context(tags={"project": "accunode"}), vpc_id="vpc-1",
                   subnets=SubnetSet(tier, (Output.from_input("subnet-a"), Output.from_input("subnet-b"))),
-                  security_group_ids=["sg-alb"], log_bucket_name="accunode-test-alb-logs-123456789012",
-                  account_id="123456789012", region="us-east-1", tags={"project": "accunode"})
+                  security_group_ids=["sg-alb"], log_bucket_name="accunode-test-alb-logs-123456789012")
     return LoadBalancerArgs(**{**values, **overrides})
 
 
@@ -117,7 +117,7 @@ def test_waf_web_acl_has_the_managed_groups_and_a_rate_rule_and_is_attached(prod
 
 @pytest.mark.parametrize("overrides, message", [
     ({"tier": "private"}, "public subnets"),
-    ({"name_prefix": "accunode-a-very-long-stack-name"}, "32 characters"),
+    ({"context": stack_context(name_prefix="accunode-a-very-long-stack-name")}, "32 characters"),
     ({"health_check_path": "health"}, "health_check_path"),
     ({"certificate_arn": "not-an-arn"}, "certificate_arn"),
     ({"security_group_ids": []}, "security_group_ids"),

@@ -10,6 +10,7 @@ from accunode.engine.capture import run_program
 from accunode.engine.graph import ResourceGraph
 from accunode.specs.alarms import AlarmTargets, alarm_catalogue
 from components.monitoring import Monitoring, MonitoringArgs
+from tests.components.stack import stack_context
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 TOPIC = "aws:sns/topic:Topic"
@@ -21,8 +22,8 @@ TARGETS = AlarmTargets(
 
 
 def _build(**overrides) -> ResourceGraph:
-    args = MonitoringArgs(**{"name_prefix": "accunode-test", "account_id": "123456789012", "region": "us-east-1",
-                             "targets": TARGETS, "alert_email": "ops@accunode.example", **overrides})
+    args = MonitoringArgs(**{"context": stack_context(), "targets": TARGETS, "alert_email": "ops@accunode.example",
+                             **overrides})
     return run_program(lambda: Monitoring("monitoring", args))
 
 
@@ -79,4 +80,4 @@ def test_dashboard_covers_services_database_cache_and_queue(graph):
 
 def test_monitoring_args_reject_a_malformed_email():
     with pytest.raises(ValueError, match="alert_email"):
-        MonitoringArgs("accunode-test", "123456789012", "us-east-1", TARGETS, alert_email="ops@")
+        MonitoringArgs(stack_context(), TARGETS, alert_email="ops@")

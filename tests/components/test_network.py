@@ -11,6 +11,7 @@ from accunode.engine.graph import ResourceGraph, contains_unknown
 from accunode.specs.iam import flow_logs_policy, flow_logs_trust_policy
 from components.network import Network, NetworkArgs
 from tests.components.routing import ASSOCIATION, SUBNET, default_routes, reaches_internet_gateway, route_tables_of
+from tests.components.stack import stack_context
 
 ZONES = ("us-east-1a", "us-east-1b", "us-east-1c")
 TAGS = {"project": "accunode", "environment": "test"}
@@ -18,8 +19,8 @@ NOT_TAGGABLE = {"aws:ec2/route:Route", ASSOCIATION, "aws:iam/rolePolicy:RolePoli
 
 
 def _args(**overrides) -> NetworkArgs:
-    values = dict(name_prefix="accunode-test", vpc_cidr="10.0.0.0/16", availability_zones=ZONES[:2],
-                  nat_strategy="single", account_id="123456789012", region="us-east-1", tags=TAGS)
+    values = dict(context=stack_context(tags=TAGS), vpc_cidr="10.0.0.0/16", availability_zones=ZONES[:2],
+                  nat_strategy="single")
     return NetworkArgs(**{**values, **overrides})
 
 
@@ -157,7 +158,6 @@ def test_every_taggable_resource_carries_the_tags_and_a_name(graph):
     ({"availability_zones": ("us-east-1a", "us-east-1a")}, "distinct"),
     ({"availability_zones": ("eu-west-1a", "eu-west-1b")}, "not all in region"),
     ({"nat_strategy": "none"}, "nat_strategy"),
-    ({"account_id": "12345"}, "account_id"),
     ({"flow_log_retention_days": 10}, "retention"),
     ({"vpc_cidr": "10.0.0.0/8"}, "prefix"),
 ])

@@ -9,13 +9,13 @@ import pytest
 from accunode.engine.capture import run_program
 from accunode.engine.graph import ResourceGraph, contains_unknown
 from components.queue import WorkQueue, WorkQueueArgs
+from tests.components.stack import stack_context
 
 QUEUE = "aws:sqs/queue:Queue"
 
 
 def _build(preview: bool = False, **overrides) -> ResourceGraph:
-    args = WorkQueueArgs(**{"queue_name": "accunode-test-jobs", "account_id": "123456789012",
-                            "region": "us-east-1", **overrides})
+    args = WorkQueueArgs(**{"context": stack_context(), "queue_name": "accunode-test-jobs", **overrides})
     return run_program(lambda: WorkQueue("queue", args), preview=preview)
 
 
@@ -47,7 +47,7 @@ def test_the_queue_is_created_after_its_dlq_and_its_redrive_policy_is_known_at_p
 
 def test_url_and_arns_are_built_from_account_region_and_name():
     queues: list[WorkQueue] = []
-    run_program(lambda: queues.append(WorkQueue("queue", WorkQueueArgs("jobs", "123456789012", "eu-west-1"))))
+    run_program(lambda: queues.append(WorkQueue("queue", WorkQueueArgs(stack_context(region="eu-west-1"), "jobs"))))
     assert queues[0].url == "https://sqs.eu-west-1.amazonaws.com/123456789012/jobs"
     assert queues[0].dlq_arn == "arn:aws:sqs:eu-west-1:123456789012:jobs-dlq"
 
@@ -60,4 +60,4 @@ def test_url_and_arns_are_built_from_account_region_and_name():
 ])
 def test_queue_args_reject_invalid_values(overrides, message):
     with pytest.raises(ValueError, match=message):
-        WorkQueueArgs(**{"queue_name": "jobs", "account_id": "123456789012", "region": "us-east-1", **overrides})
+        WorkQueueArgs(**{"context": stack_context(), "queue_name": "jobs", **overrides})

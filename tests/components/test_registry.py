@@ -10,13 +10,15 @@ from accunode.engine.capture import run_program
 from accunode.engine.graph import ResourceGraph
 from accunode.specs.ecr import lifecycle_rules
 from components.registry import Registry, RegistryArgs
+from tests.components.stack import stack_context
 
 REPOSITORY = "aws:ecr/repository:Repository"
 KEY = "arn:aws:kms:us-east-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
 
 
 def _build(**overrides) -> ResourceGraph:
-    args = RegistryArgs(**{"repository_name": "accunode-test", "tags": {"project": "accunode"}, **overrides})
+    args = RegistryArgs(**{"context": stack_context(tags={"project": "accunode"}), "repository_name": "accunode-test",
+                           **overrides})
     return run_program(lambda: Registry("registry", args))
 
 
@@ -58,4 +60,4 @@ def test_lifecycle_policy_keeps_the_requested_tagged_images_on_this_repository(g
 ])
 def test_registry_args_reject_invalid_values(overrides, message):
     with pytest.raises(ValueError, match=message):
-        RegistryArgs(**{"repository_name": "accunode-test", **overrides})
+        RegistryArgs(**{"context": stack_context(), "repository_name": "accunode-test", **overrides})

@@ -7,6 +7,7 @@ import pytest
 from accunode.engine.capture import run_program
 from accunode.engine.graph import Resource, ResourceGraph
 from components.security_groups import SecurityGroups, SecurityGroupsArgs
+from tests.components.stack import stack_context
 
 GROUP = "aws:ec2/securityGroup:SecurityGroup"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -16,8 +17,8 @@ TAGS = {"project": "accunode"}
 
 @pytest.fixture(scope="module")
 def graph() -> ResourceGraph:
-    return run_program(lambda: SecurityGroups("sg", SecurityGroupsArgs(vpc_id="vpc-0123456789abcdef0",
-                                                                        name_prefix="accunode-test", tags=TAGS)))
+    return run_program(lambda: SecurityGroups("sg", SecurityGroupsArgs(stack_context(tags=TAGS),
+                                                                        vpc_id="vpc-0123456789abcdef0")))
 
 
 def _role(graph: ResourceGraph, urns: list[str]) -> str:
@@ -91,15 +92,15 @@ def test_groups_have_name_prefixes_not_names_so_a_replacement_creates_first(grap
 def test_only_the_data_group_is_kept_with_a_retained_database(graph):
     assert not any(g.options["retainOnDelete"] for g in graph.of_type(GROUP))
     kept = run_program(lambda: SecurityGroups("security-groups", SecurityGroupsArgs(
-        vpc_id="vpc-0123456789abcdef0", name_prefix="accunode-test", retain_data_group=True)))
+        stack_context(), vpc_id="vpc-0123456789abcdef0", retain_data_group=True)))
     assert [g.name for g in kept.of_type(GROUP) if g.options["retainOnDelete"]] == ["security-groups-data"]
 
 
 @pytest.mark.parametrize("overrides, message", [
     ({"app_port": 5432}, "must differ"),
     ({"redis_port": 70000}, "not a TCP port"),
-    ({"name_prefix": "AccuNode Prod"}, "name_prefix"),
+    ({"context": stack_context(name_prefix="accunode-" + "x" * 33)}, "41 characters"),
 ])
 def test_security_groups_args_reject_invalid_values(overrides, message):
     with pytest.raises(ValueError, match=message):
-        SecurityGroupsArgs(**{"vpc_id": "vpc-1", "name_prefix": "accunode-test", **overrides})
+        SecurityGroupsArgs(**{"context": stack_context(), "vpc_id": "vpc-1", **overrides})

@@ -12,6 +12,7 @@ from accunode.engine.graph import ResourceGraph
 from accunode.specs.scaling import CpuScaling, QueueScaling
 from components.network import SubnetSet
 from components.service import FargateService, FargateServiceArgs
+from tests.components.stack import stack_context
 
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
 SERVICE = "aws:ecs/service:Service"
@@ -22,13 +23,12 @@ SECRET_ARN = "arn:aws:ssm:us-east-1:123456789012:parameter/accunode/test/databas
 
 def _args(role: str = "api", tier: str = "private", **overrides) -> FargateServiceArgs:
     values = dict(
-        service_name=f"accunode-test-{role}", container_name=role, cluster_name="accunode-test",
-        account_id="123456789012", region="us-east-1", repository_name="accunode-test", image_tag="v1",
+        context=stack_context(tags={"project": "accunode"}), service_name=f"accunode-test-{role}", container_name=role,
+        cluster_name="accunode-test", repository_name="accunode-test", image_tag="v1",
         subnets=SubnetSet(tier, (Output.from_input("subnet-a"), Output.from_input("subnet-b"))),
         security_group_ids=[f"sg-{role}"], execution_role_arn="arn:aws:iam::123456789012:role/exec",
         task_role_arn="arn:aws:iam::123456789012:role/task", cpu=512, memory=1024, desired_count=1,
-        environment={"APP_ROLE": role}, secrets={"DATABASE_URL": SECRET_ARN}, log_retention_days=30,
-        tags={"project": "accunode"})
+        environment={"APP_ROLE": role}, secrets={"DATABASE_URL": SECRET_ARN}, log_retention_days=30)
     if role == "api":
         values.update(container_port=8000, target_group_arn="arn:aws:elasticloadbalancing:tg/api",
                       scaling=CpuScaling(1, 10), rollback_alarm_names=("accunode-test-alb-5xx-rate",

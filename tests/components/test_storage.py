@@ -9,6 +9,7 @@ import pytest
 from accunode.engine.capture import run_program
 from accunode.engine.graph import ResourceGraph
 from components.storage import AlbLogDelivery, Bucket, BucketArgs
+from tests.components.stack import stack_context
 
 SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
 BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
@@ -17,7 +18,8 @@ KEY = "arn:aws:kms:us-east-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9
 
 
 def _build(**overrides) -> ResourceGraph:
-    args = BucketArgs(**{"bucket_name": "accunode-test-models", "versioned": True, **overrides})
+    args = BucketArgs(**{"context": stack_context(), "bucket_name": "accunode-test-models", "versioned": True,
+                         **overrides})
     return run_program(lambda: Bucket("models", args))
 
 
@@ -58,7 +60,7 @@ def test_every_bucket_denies_plain_http_after_its_public_access_block(models):
 
 def test_log_bucket_expires_objects_and_lets_elb_deliver():
     graph = _build(bucket_name="accunode-test-alb-logs", versioned=False, expire_after_days=7,
-                   alb_log_delivery=AlbLogDelivery("123456789012", "us-east-1"))
+                   alb_log_delivery=AlbLogDelivery())
     (rule,) = graph.find("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").props["rules"]
     assert rule["expiration"] == {"days": 7} and rule["status"] == "Enabled"
     statements = json.loads(graph.find(POLICY).props["policy"])["Statement"]
@@ -69,8 +71,8 @@ def test_log_bucket_expires_objects_and_lets_elb_deliver():
     ({"bucket_name": "Accunode"}, "bucket_name"),
     ({"bucket_name": "a..b"}, "bucket_name"),
     ({"expire_after_days": 0}, "expire_after_days"),
-    ({"kms_key_arn": KEY, "alb_log_delivery": AlbLogDelivery("123456789012", "us-east-1")}, "SSE-S3"),
+    ({"kms_key_arn": KEY, "alb_log_delivery": AlbLogDelivery()}, "SSE-S3"),
 ])
 def test_bucket_args_reject_invalid_values(overrides, message):
     with pytest.raises(ValueError, match=message):
-        BucketArgs(**{"bucket_name": "accunode-test-models", **overrides})
+        BucketArgs(**{"context": stack_context(), "bucket_name": "accunode-test-models", **overrides})
