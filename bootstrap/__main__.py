@@ -4,23 +4,23 @@ Run by an account administrator, before any application stack (README, "State an
 bootstrap"). Everything here is protected: it outlives the stacks it serves.
 """
 
-import re
-
 import pulumi
 import pulumi_aws as aws
 
+from accunode import awsrules
 from accunode.specs import bootstrap as spec
 from accunode.specs.iam import GITHUB_AUDIENCE, GITHUB_OIDC_HOST, tls_only_bucket_policy, to_json
 
 config = pulumi.Config()
 repository = config.get("githubRepository")
 environment = config.get("githubEnvironment") or "production"
-if not repository or not re.fullmatch(r"[A-Za-z0-9-]+/[A-Za-z0-9._-]+", repository):
-    raise pulumi.RunError(f"accunode-bootstrap:githubRepository: {repository!r} is not allowed; required, "
-                          "owner/name of the repository whose deploy workflow runs pulumi (no wildcards)")
-if not re.fullmatch(r"[A-Za-z0-9._-]{1,255}", environment):
-    raise pulumi.RunError(f"accunode-bootstrap:githubEnvironment: {environment!r} is not allowed; the name of the "
-                          "GitHub environment the deploy job runs in, e.g. production (no wildcards)")
+if not repository:
+    raise pulumi.RunError("accunode-bootstrap:githubRepository: required; owner/name of the repository whose deploy "
+                          "workflow runs pulumi (no wildcards)")
+if problem := awsrules.github_repository_problem(repository):
+    raise pulumi.RunError(f"accunode-bootstrap:githubRepository: {problem}")
+if problem := spec.environment_problem(environment):
+    raise pulumi.RunError(f"accunode-bootstrap:githubEnvironment: {problem}, e.g. production")
 
 account_id = aws.get_caller_identity().account_id
 region = aws.get_region().region

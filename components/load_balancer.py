@@ -9,7 +9,6 @@ behind a WAF web ACL with AWS managed rule groups and a per-IP rate limit.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ import pulumi
 import pulumi_aws as aws
 from pulumi import Input, Output, ResourceOptions
 
+from accunode import awsrules
 from accunode.specs import deployment
 from accunode.specs.context import StackContext
 from components.network import SubnetSet
@@ -57,17 +57,16 @@ class LoadBalancerArgs:
             raise ValueError("a load balancer needs subnets in at least two availability zones")
         if not self.security_group_ids:
             raise ValueError("security_group_ids must name the load balancer's group")
-        if len(f"{self.context.name_prefix}-alb") > 32:
-            raise ValueError(f"{self.context.name_prefix}-alb is longer than the 32 characters AWS allows for "
-                             "load balancer names; use a shorter stack name")
+        if len(f"{self.context.name_prefix}-alb") > awsrules.LOAD_BALANCER_NAME_MAX:
+            raise ValueError(f"{self.context.name_prefix}-alb is longer than the {awsrules.LOAD_BALANCER_NAME_MAX} "
+                             "characters AWS allows for load balancer names; use a shorter stack name")
         if not self.health_check_path.startswith("/"):
             raise ValueError(f"health_check_path {self.health_check_path!r} must start with '/'")
         if not 0 <= self.deregistration_delay <= 3600:
             raise ValueError(f"deregistration_delay {self.deregistration_delay} must be 0-3600 seconds")
         if not 10 <= self.waf_rate_limit <= 2_000_000_000:
             raise ValueError(f"waf_rate_limit {self.waf_rate_limit} must be at least 10 requests per 5 minutes")
-        if self.certificate_arn is not None and not re.fullmatch(r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:.+",
-                                                                 self.certificate_arn):
+        if self.certificate_arn is not None and not awsrules.ACM_CERTIFICATE_ARN.fullmatch(self.certificate_arn):
             raise ValueError(f"certificate_arn {self.certificate_arn!r} is not an ACM certificate ARN")
 
 

@@ -56,8 +56,15 @@ def secrets_provider(region: str, alias: str = SECRETS_KEY_ALIAS) -> str:
     return f"awskms://{alias}?region={region}"
 
 
+def environment_problem(environment: str) -> str | None:
+    """Why ``environment`` cannot be the GitHub environment an OIDC subject names, or None."""
+    if _ENVIRONMENT.fullmatch(environment):
+        return None
+    return f"{environment!r} is not a GitHub environment name (1-255 letters, digits, '.', '_', '-'; no wildcards)"
+
+
 def github_environment_subject(repository: str, environment: str) -> str:
-    if awsrules.github_repository_problem(repository) or not _ENVIRONMENT.fullmatch(environment):
+    if awsrules.github_repository_problem(repository) or environment_problem(environment):
         raise ValueError(f"repository {repository!r} and environment {environment!r} must be exact "
                          "(owner/name and an environment name, no wildcards)")
     return f"repo:{repository}:environment:{environment}"

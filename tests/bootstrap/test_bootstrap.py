@@ -153,7 +153,10 @@ def test_the_outputs_are_the_login_and_secrets_provider_lines(graph: ResourceGra
 @pytest.mark.parametrize("overrides, key", [
     ({"accunode-bootstrap:githubRepository": None}, "accunode-bootstrap:githubRepository"),
     ({"accunode-bootstrap:githubRepository": "accunode/*"}, "accunode-bootstrap:githubRepository"),
+    ({"accunode-bootstrap:githubRepository": "-acme/app"}, "accunode-bootstrap:githubRepository"),
+    ({"accunode-bootstrap:githubRepository": "acme/.."}, "accunode-bootstrap:githubRepository"),
     ({"accunode-bootstrap:githubEnvironment": "prod*"}, "accunode-bootstrap:githubEnvironment"),
+    ({"accunode-bootstrap:githubEnvironment": "e" * 256}, "accunode-bootstrap:githubEnvironment"),
 ])
 def test_bad_config_stops_the_bootstrap_before_any_resource_naming_the_key(overrides: dict, key: str) -> None:
     with pytest.raises(CaptureError) as caught:
