@@ -90,7 +90,7 @@ class Network(pulumi.ComponentResource):
             zone = zones[plan.az_index]
             subnets[plan.tier].append(aws.ec2.Subnet(
                 f"{name}-{plan.tier}-{zone}", vpc_id=vpc.id, cidr_block=plan.cidr, availability_zone=zone,
-                map_public_ip_on_launch=False, tags={**tags(f"{prefix}-{plan.tier}-{zone}"), "tier": plan.tier},
+                map_public_ip_on_launch=False, tags={**tags(f"{prefix}-{plan.tier}-{zone}"), "subnet-tier": plan.tier},
                 opts=kept if plan.tier == "isolated" else child()))
 
         public_rt = aws.ec2.RouteTable(f"{name}-public-rt", vpc_id=vpc.id, tags=tags(f"{prefix}-public"),

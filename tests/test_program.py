@@ -97,7 +97,7 @@ def test_prod_data_tier_is_off_the_internet_encrypted_and_protected(preview, sta
     # The check looked at real subnets: both stores sit in the isolated tier.
     for kind, key in ((RDS, "dbSubnetGroupName"), (REDIS, "subnetGroupName")):
         subnets = subnets_behind(graph, graph.find(kind), key)
-        assert len(subnets) == 2 and all(s.props["tags"]["tier"] == "isolated" for s in subnets)
+        assert len(subnets) == 2 and all(s.props["tags"]["subnet-tier"] == "isolated" for s in subnets)
 
 
 def test_prod_keeps_backups_and_snapshots_for_a_week_or_more(stack_graph):
@@ -146,3 +146,18 @@ def test_enterprise_prod_spreads_over_three_zones_with_failover(stack_graph):
     assert graph.find(RDS).props["multiAz"] is True
     redis = graph.find(REDIS).props
     assert (redis["numCacheClusters"], redis["automaticFailoverEnabled"], redis["multiAzEnabled"]) == (2, True, True)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_resource_changes_a_cost_allocation_tag(stack, stack_graph):
+    # Cost Explorer and the AWS Budget group by these tags: a component's own tag of the same key (a subnet's
+    # "tier" once overwrote the usage tier) silently moves its cost to another group.
+    from accunode.engine.capture import load_stack_config
+    from accunode.settings import settings_from_config
+
+    config, _ = load_stack_config(Path(__file__).resolve().parents[1], stack)
+    expected = settings_from_config(stack, config).cost_tags
+    changed = sorted({(r.name, key, tags.get(key)) for r in stack_graph(stack).custom_resources
+                      if isinstance(tags := r.props.get("tags"), dict) and tags
+                      for key in expected if key in tags and tags[key] != expected[key]})
+    assert changed == []

@@ -30,7 +30,7 @@ def _build(preview: bool = False, **overrides) -> ResourceGraph:
 
 
 def _subnets(graph: ResourceGraph, tier: str):
-    return [s for s in graph.of_type(SUBNET) if s.props["tags"]["tier"] == tier]
+    return [s for s in graph.of_type(SUBNET) if s.props["tags"]["subnet-tier"] == tier]
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,7 @@ def test_no_subnet_maps_public_ips_on_launch(graph):
 
 
 def test_subnets_follow_the_plan_one_per_tier_and_zone(graph):
-    placed = sorted((s.props["tags"]["tier"], s.props["availabilityZone"], s.props["cidrBlock"])
+    placed = sorted((s.props["tags"]["subnet-tier"], s.props["availabilityZone"], s.props["cidrBlock"])
                     for s in graph.of_type(SUBNET))
     assert placed == [("isolated", "us-east-1a", "10.0.128.0/20"), ("isolated", "us-east-1b", "10.0.144.0/20"),
                       ("private", "us-east-1a", "10.0.64.0/20"), ("private", "us-east-1b", "10.0.80.0/20"),
@@ -169,7 +169,7 @@ def test_network_args_reject_invalid_values(overrides, message):
 def test_a_retained_data_tier_keeps_the_vpc_and_the_isolated_subnets_only(graph):
     assert not any(r.options["retainOnDelete"] for r in graph.custom_resources)
     kept = _build(retain_data_tier=True)
-    retained = {(r.type, r.props.get("tags", {}).get("tier")) for r in kept.custom_resources
+    retained = {(r.type, r.props.get("tags", {}).get("subnet-tier")) for r in kept.custom_resources
                 if r.options["retainOnDelete"]}
     assert retained == {("aws:ec2/vpc:Vpc", None), (SUBNET, "isolated")}
     assert len([r for r in kept.custom_resources if r.options["retainOnDelete"]]) == 3  # VPC + 2 isolated
