@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
 
 # ---- tags: "Tagging AWS resources" (general rules), the Resource Groups Tagging API model ------------
 TAG_KEY_MAX = 128  # botocore resourcegroupstaggingapi TagKey: min 1, max 128
@@ -33,6 +34,29 @@ def tag_text_problem(text: str, what: str, maximum: int, minimum: int = 0) -> st
         return (f"{what} has characters AWS refuses in tags ({shown}); allowed: letters, digits, spaces "
                 "and _ . : / = + - @")
     return None
+
+
+def tag_set_problems(tags: Mapping[str, str], added: Sequence[str], added_by: str, taken: str) -> list[str]:
+    """AWS's rules for a set of tags every resource carries, one line per problem (``<key>: <what>``).
+
+    ``added`` are the keys something else puts on each resource too (``added_by`` says what), so they count
+    against the 50 and a tag of that key is refused with ``taken``.
+    """
+    problems = []
+    room = TAGS_PER_RESOURCE_MAX - len(added)
+    if len(tags) > room:
+        problems.append(f"{len(tags)} tags; AWS allows {TAGS_PER_RESOURCE_MAX} per resource and {added_by} adds "
+                        f"{len(added)} ({', '.join(added)}), so at most {room}")
+    for key, text in tags.items():
+        shown = key if len(key) <= 40 else f"{key[:40]}..."
+        if key.lower().startswith(TAG_RESERVED_PREFIX):
+            problems.append(f"{shown}: tag keys starting with 'aws:' are reserved by AWS")
+        elif key in added:
+            problems.append(f"{shown}: {taken}")
+        elif problem := (tag_text_problem(key, "the key", TAG_KEY_MAX, minimum=1)
+                         or tag_text_problem(text, "the value", TAG_VALUE_MAX)):
+            problems.append(f"{shown}: {problem}")
+    return problems
 
 
 # ---- account ids and ARNs ---------------------------------------------------------------------------

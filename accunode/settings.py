@@ -56,24 +56,8 @@ _STACK_NAME = re.compile(rf"[a-z][a-z0-9-]{{0,{STACK_NAME_MAX - 1}}}")
 
 def tag_problems(tags: Mapping[str, str]) -> list[str]:
     """AWS's tag rules for a stack's own tags, one line per offending tag (``<key>: <what>``)."""
-    problems = []
-    room = awsrules.TAGS_PER_RESOURCE_MAX - len(PROGRAM_TAG_KEYS)
-    if len(tags) > room:
-        problems.append(f"{len(tags)} tags; AWS allows {awsrules.TAGS_PER_RESOURCE_MAX} per resource and the "
-                        f"program adds {len(PROGRAM_TAG_KEYS)} ({', '.join(PROGRAM_TAG_KEYS)}), so at most {room}")
-    for key, text in tags.items():
-        shown = key if len(key) <= 40 else f"{key[:40]}..."
-        if key.lower().startswith(awsrules.TAG_RESERVED_PREFIX):
-            problems.append(f"{shown}: tag keys starting with 'aws:' are reserved by AWS")
-        elif key in PROGRAM_TAG_KEYS:
-            problems.append(f"{shown}: set by the program on every resource; use another key")
-        else:
-            problem = (awsrules.tag_text_problem(key, "the key", awsrules.TAG_KEY_MAX, minimum=1)
-                       or awsrules.tag_text_problem(text, "the value", awsrules.TAG_VALUE_MAX))
-            if problem:
-                problems.append(f"{shown}: {problem}")
-    return problems
-
+    return awsrules.tag_set_problems(tags, PROGRAM_TAG_KEYS, "the program",
+                                     "set by the program on every resource; use another key")
 
 def stack_name_problem(name: str) -> str | None:
     """Why ``name`` cannot be a stack of this project (it is part of AWS resource names), or None."""

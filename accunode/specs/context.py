@@ -19,22 +19,8 @@ NAME_TAG = "Name"
 
 def context_tag_problems(tags: Mapping[str, str]) -> list[str]:
     """AWS's tag rules for the tags every resource of the stack carries, one line per problem."""
-    problems = []
-    room = awsrules.TAGS_PER_RESOURCE_MAX - 1  # each resource adds its Name tag
-    if len(tags) > room:
-        problems.append(f"tags: {len(tags)} tags; AWS allows {awsrules.TAGS_PER_RESOURCE_MAX} per resource and "
-                        f"each resource adds {NAME_TAG}, so at most {room}")
-    for key, text in tags.items():
-        shown = key if len(key) <= 40 else f"{key[:40]}..."
-        if key.lower().startswith(awsrules.TAG_RESERVED_PREFIX):
-            problems.append(f"tags: {shown}: tag keys starting with 'aws:' are reserved by AWS")
-        elif key == NAME_TAG:
-            problems.append(f"tags: {shown}: each component sets its resources' {NAME_TAG}; use another key")
-        elif problem := (awsrules.tag_text_problem(key, "the key", awsrules.TAG_KEY_MAX, minimum=1)
-                         or awsrules.tag_text_problem(text, "the value", awsrules.TAG_VALUE_MAX)):
-            problems.append(f"tags: {shown}: {problem}")
-    return problems
-
+    return [f"tags: {problem}" for problem in awsrules.tag_set_problems(
+        tags, (NAME_TAG,), "each resource", f"each component sets its resources' {NAME_TAG}; use another key")]
 
 @dataclass(frozen=True)
 class StackContext:
